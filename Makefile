@@ -1,0 +1,47 @@
+# CoinPulse developer entry points. Every target bootstraps the virtualenv first,
+# so a fresh clone needs nothing but Python 3.11 (and, for the local stack, Java and
+# the gcloud SDK's Pub/Sub emulator).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install lock lint test test-unit test-integration test-e2e bench demo clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lock:  ## re-resolve requirements.lock from pyproject.toml
+	uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy coinpulse relay exchange tests
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -m unit
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -m integration
+
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest -m e2e
+
+bench: $(STAMP)
+	$(BIN)/coinpulse bench
+
+demo: $(STAMP)
+	$(BIN)/coinpulse demo
+
+clean:
+	rm -rf $(VENV) .coinpulse .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,130 @@
+"""Starting and stopping the local stand-ins (Pub/Sub emulator, servers) as child processes.
+
+Used by the test fixtures, the demo and the benchmarks. Every process is started
+in its own process group and stopped with SIGTERM then SIGKILL, so nothing is left
+orphaned. A port that is already taken is reported at once instead of hanging.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class MissingPrerequisite(RuntimeError):
+    """A local tool the stack needs is not installed; the message says what to install."""
+
+
+class PortInUse(RuntimeError):
+    """The configured port is taken by another process."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ensure_port_free(port: int, host: str = "127.0.0.1") -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise PortInUse(f"port {port} on {host} is already in use; choose another") from None
+
+
+def wait_until(check_url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Poll an HTTP URL until it answers 2xx; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode} while starting")
+        try:
+            with urllib.request.urlopen(check_url, timeout=1) as response:
+                if 200 <= response.status < 300:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{check_url} did not answer within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """SIGTERM the process group, then SIGKILL what is left after the grace period."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def spawn(
+    args: Sequence[str], log_path: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a child in a new process group, its output to log_path (or discarded)."""
+    output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        return subprocess.Popen(
+            list(args),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+    finally:
+        if log_path:
+            output.close()  # type: ignore[union-attr]
+
+
+def pubsub_emulator_binary() -> Path:
+    """The gcloud SDK's Pub/Sub emulator launcher. Raises MissingPrerequisite."""
+    if shutil.which("java") is None:
+        raise MissingPrerequisite(
+            "Java is required by the Pub/Sub emulator: install a JRE 11+ "
+            "(Debian: apt-get install openjdk-17-jre-headless)"
+        )
+    candidates = []
+    if os.environ.get("PUBSUB_EMULATOR_BIN"):
+        candidates.append(Path(os.environ["PUBSUB_EMULATOR_BIN"]))
+    gcloud = shutil.which("gcloud")
+    if gcloud:
+        sdk_root = Path(os.path.realpath(gcloud)).parent.parent
+        candidates += [
+            sdk_root / "platform/pubsub-emulator/bin/cloud-pubsub-emulator",
+            Path("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"),
+        ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise MissingPrerequisite(
+        "the gcloud SDK's Pub/Sub emulator was not found: install the Google Cloud CLI with "
+        "'gcloud components install pubsub-emulator' (or the Debian package "
+        "google-cloud-cli-pubsub-emulator), or set PUBSUB_EMULATOR_BIN"
+    )
+
+
+@contextmanager
+def pubsub_emulator(port: int | None = None, log_path: Path | None = None) -> Iterator[str]:
+    """Run the Pub/Sub emulator; yields its host:port for PUBSUB_EMULATOR_HOST."""
+    binary = pubsub_emulator_binary()
+    port = port or free_port()
+    ensure_port_free(port)
+    process = spawn([str(binary), "--host=127.0.0.1", f"--port={port}"], log_path)
+    try:
+        wait_until(f"http://127.0.0.1:{port}/", process, timeout=60)
+        yield f"127.0.0.1:{port}"
+    finally:
+        stop(process)

@@ -23,7 +23,7 @@ lock:  ## re-resolve requirements.lock from pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy coinpulse relay exchange tests
+	$(BIN)/mypy .
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

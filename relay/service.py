@@ -1,0 +1,334 @@
+"""The relay service: frames in, batched trade messages out, nothing lost.
+
+Flow per frame: parse (bad frames -> dead-letter sink with the reason) -> trade-id
+continuity per pair (a jump opens a gap) -> per-pair batch -> sink. Background
+tasks close batches on time, publish heartbeats while idle, backfill due gaps over
+REST, save the checkpoint, and re-submit messages whose publish failed.
+
+Exactly what is promised: every trade reaches the sink at least once (the
+checkpoint only advances over acknowledged trades, gaps are backfilled, failed
+publishes are retried forever); duplicates always carry the same trade id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from coinpulse import binance_frames, logs, messages
+from coinpulse.trade import InvalidTrade, Trade
+from relay import batching
+from relay.backoff import Backoff
+from relay.checkpoint import CheckpointStore, Positions
+from relay.feed import (
+    DEFAULT_ROTATE_AFTER,
+    MAX_STREAMS_PER_CONNECTION,
+    ShardFeed,
+    shard,
+    stream_url,
+)
+from relay.gaps import GapTracker
+from relay.rest import DEFAULT_WEIGHT_BUDGET, HistoricalTrades, RestRejected
+from relay.sinks import Sink
+from relay.stats import RelayStats
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_STAGE = "relay"
+CHECKPOINT_EVERY = 5.0  # s
+SHUTDOWN_GRACE = 8.0  # s to flush; Cloud Run sends SIGKILL 10 s after SIGTERM
+BATCH_TICK = 0.01  # s between checks for batches that waited long enough
+
+
+@dataclass
+class RelaySettings:
+    pairs: list[str]
+    ws_url: str
+    rest_url: str
+    rotate_after: float = DEFAULT_ROTATE_AFTER
+    max_streams_per_connection: int = MAX_STREAMS_PER_CONNECTION
+    batch_max_trades: int = batching.DEFAULT_MAX_TRADES
+    batch_max_delay: float = batching.DEFAULT_MAX_DELAY
+    heartbeat_every: float = 5.0  # s of silence before a heartbeat message; 0 disables
+    gap_grace: float = 2.0  # s a gap may wait for reordered frames before REST backfill
+    rest_weight_budget: int = DEFAULT_WEIGHT_BUDGET
+    api_key: str | None = None
+
+
+@dataclass
+class _Outbound:
+    body: bytes
+    attributes: messages.Attributes
+    batch: batching.Batch | None = None
+    attempts: int = 0
+    retry: Backoff = field(default_factory=Backoff)
+
+
+class Relay:
+    def __init__(
+        self, settings: RelaySettings, sink: Sink, dead_letters: Sink, checkpoint: CheckpointStore
+    ):
+        self.settings = settings
+        self.sink = sink
+        self.dead_letters = dead_letters
+        self.checkpoint = checkpoint
+        self.stats = RelayStats()
+        self.stopping = asyncio.Event()
+        self.trackers: dict[str, GapTracker] = {pair: GapTracker() for pair in settings.pairs}
+        self._batcher = batching.Batcher(settings.batch_max_trades, settings.batch_max_delay)
+        self._in_flight: dict[str, dict[int, int]] = {pair: {} for pair in settings.pairs}
+        self._last_publish = time.monotonic()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ---------- frames and trades
+
+    async def on_frame(self, raw: str, received_at: int) -> bool:
+        """Handle one text frame; True when it announced a server shutdown."""
+        self.stats.frames_in += 1
+        self.stats.last_frame_at = time.time()
+        try:
+            parsed = binance_frames.parse_frame(raw, received_at)
+        except InvalidTrade as error:
+            await self.dead_letter(str(error), raw, received_at)
+            return False
+        if isinstance(parsed, binance_frames.ServerShutdown):
+            return True
+        await self.accept(parsed)
+        return False
+
+    async def accept(self, trade: Trade) -> None:
+        tracker = self.trackers.get(trade.symbol)
+        if tracker is None:
+            await self.dead_letter(
+                f"pair {trade.symbol} is not subscribed", str(trade.to_record()), trade.received_at
+            )
+            return
+        is_new, gap = tracker.observe(trade.trade_id, time.monotonic())
+        self.stats.trades_received += 1
+        if not is_new:
+            self.stats.duplicates_received += 1
+        if gap is not None:
+            self.stats.gaps_found += 1
+            log.info(
+                "gap detected",
+                extra=logs.fields(pair=trade.symbol, low=gap.low, high=gap.high, size=gap.size),
+            )
+        full = self._batcher.add(trade, time.monotonic())
+        if full is not None:
+            await self._publish_batch(full)
+
+    async def dead_letter(self, reason: str, raw: str, received_at: int) -> None:
+        self.stats.dead_letters[reason.split(":", maxsplit=1)[0]] += 1
+        body, attributes = messages.encode_dead_letter(DEAD_LETTER_STAGE, reason, raw, received_at)
+        await self._submit(_Outbound(body, attributes), self.dead_letters)
+
+    # ---------- publishing
+
+    async def _publish_batch(self, batch: batching.Batch) -> None:
+        body, attributes = messages.encode_trades(batch.trades)
+        in_flight = self._in_flight[batch.symbol]
+        low = batch.min_trade_id
+        in_flight[low] = in_flight.get(low, 0) + 1
+        await self._submit(_Outbound(body, attributes, batch), self.sink)
+
+    async def _submit(self, outbound: _Outbound, sink: Sink) -> None:
+        outbound.attempts += 1
+        future = await sink.submit(outbound.body, outbound.attributes)
+        self._last_publish = time.monotonic()
+        future.add_done_callback(lambda done: self._settled(outbound, sink, done))
+
+    def _settled(self, outbound: _Outbound, sink: Sink, future: asyncio.Future[None]) -> None:
+        error = future.exception()
+        if error is not None:
+            self.stats.publish_errors += 1
+            delay = outbound.retry.next_delay()
+            log.warning(
+                "publish failed, retrying",
+                extra=logs.fields(
+                    sink=sink.name, error=repr(error), attempt=outbound.attempts, retry_in_s=delay
+                ),
+            )
+            self._spawn(self._resubmit(outbound, sink, delay))
+            return
+        batch = outbound.batch
+        if batch is None:
+            if outbound.attributes.get(messages.ATTR_KIND) == messages.KIND_HEARTBEAT:
+                self.stats.heartbeats_published += 1
+            return
+        now = time.monotonic()
+        self.stats.messages_published += 1
+        self.stats.trades_published += len(batch.trades)
+        self.stats.lags_ms.extend((now - received) * 1000 for received in batch.received)
+        in_flight = self._in_flight[batch.symbol]
+        low = batch.min_trade_id
+        in_flight[low] -= 1
+        if not in_flight[low]:
+            del in_flight[low]
+
+    async def _resubmit(self, outbound: _Outbound, sink: Sink, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self._submit(outbound, sink)
+
+    def _spawn(self, coroutine: object) -> None:
+        task = asyncio.ensure_future(coroutine)  # type: ignore[call-overload]
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
+
+    async def _flush_loop(self) -> None:
+        heartbeat = self.settings.heartbeat_every
+        while not self.stopping.is_set():
+            await asyncio.sleep(BATCH_TICK)
+            now = time.monotonic()
+            for batch in self._batcher.expired(now):
+                await self._publish_batch(batch)
+            if heartbeat and now - self._last_publish >= heartbeat:
+                body, attributes = messages.encode_heartbeat(int(time.time() * 1000))
+                await self._submit(_Outbound(body, attributes), self.sink)
+
+    # ---------- gaps
+
+    async def _backfill_loop(self, rest: HistoricalTrades) -> None:
+        while not self.stopping.is_set():
+            await asyncio.sleep(0.25)
+            now = time.monotonic()
+            for pair, tracker in self.trackers.items():
+                for gap in tracker.due(now, self.settings.gap_grace):
+                    await self._backfill(rest, pair, tracker, gap.low, gap.high)
+
+    async def _backfill(
+        self, rest: HistoricalTrades, pair: str, tracker: GapTracker, low: int, high: int
+    ) -> None:
+        """Fetch [low, high] page by page; ids the exchange no longer has are given up."""
+        cursor = low
+        while cursor <= high and not self.stopping.is_set():
+            try:
+                rows = await rest.fetch(pair, cursor, high - cursor + 1)
+            except RestRejected as error:
+                log.error(
+                    "backfill refused; will retry later",
+                    extra=logs.fields(pair=pair, error=str(error)),
+                )
+                tracker.release(cursor, high)
+                return
+            received_at = int(time.time() * 1000)
+            trades: list[Trade] = []
+            for row in rows:
+                try:
+                    trades.append(binance_frames.parse_rest_trade(pair, row, received_at))
+                except InvalidTrade as error:
+                    await self.dead_letter(str(error), str(row), received_at)
+            wanted = [trade for trade in trades if cursor <= trade.trade_id <= high]
+            first_id = wanted[0].trade_id if wanted else high + 1
+            if first_id > cursor:
+                self._give_up(pair, tracker, cursor, first_id - 1)
+            for trade in wanted:
+                if tracker.open_within(trade.trade_id, trade.trade_id):
+                    self.stats.gap_trades_backfilled += 1
+                await self.accept(trade)
+            cursor = wanted[-1].trade_id + 1 if wanted else high + 1
+        if not tracker.open_within(low, high):
+            self.stats.gaps_filled += 1
+            log.info("gap filled", extra=logs.fields(pair=pair, low=low, high=high))
+
+    def _give_up(self, pair: str, tracker: GapTracker, low: int, high: int) -> None:
+        abandoned = tracker.give_up(low, high)
+        if abandoned:
+            self.stats.gap_trades_unavailable += abandoned
+            log.warning(
+                "exchange no longer has these trades",
+                extra=logs.fields(pair=pair, low=low, high=high, trades=abandoned),
+            )
+
+    # ---------- checkpoint
+
+    def positions(self) -> Positions:
+        """Per pair, the highest id up to which every trade is acknowledged."""
+        positions: Positions = {}
+        for pair, tracker in self.trackers.items():
+            through = tracker.contiguous_through()
+            if through is None:
+                continue
+            unacked = list(self._in_flight[pair])
+            pending = self._batcher.pending_min_id(pair)
+            if pending is not None:
+                unacked.append(pending)
+            positions[pair] = min([through, *(low - 1 for low in unacked)])
+        return positions
+
+    async def _checkpoint_loop(self) -> None:
+        saved: Positions = {}
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), CHECKPOINT_EVERY)
+            current = self.positions()
+            if current and current != saved:
+                await asyncio.to_thread(self.checkpoint.save, current)
+                saved = current
+
+    # ---------- lifecycle
+
+    def resume(self) -> None:
+        for pair, trade_id in self.checkpoint.load().items():
+            if pair in self.trackers:
+                self.trackers[pair].last = trade_id
+                log.info(
+                    "resuming from checkpoint", extra=logs.fields(pair=pair, trade_id=trade_id)
+                )
+
+    async def run(self) -> None:
+        """Run until ``stopping`` is set, then flush, save the checkpoint and return."""
+        self.resume()
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, connect=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            rest = HistoricalTrades(
+                session,
+                self.settings.rest_url,
+                self.stats,
+                self.settings.rest_weight_budget,
+                self.settings.api_key,
+            )
+            shards = shard(self.settings.pairs, self.settings.max_streams_per_connection)
+            feeds = [
+                ShardFeed(
+                    session,
+                    stream_url(self.settings.ws_url, pairs),
+                    self.on_frame,
+                    self.stats,
+                    self.settings.rotate_after,
+                )
+                for pairs in shards
+            ]
+            workers = [
+                asyncio.create_task(coroutine)
+                for coroutine in (
+                    *(feed.run(self.stopping) for feed in feeds),
+                    self._flush_loop(),
+                    self._backfill_loop(rest),
+                    self._checkpoint_loop(),
+                )
+            ]
+            await self.stopping.wait()
+            await asyncio.wait(workers, timeout=2.0)
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        for batch in self._batcher.drain():
+            await self._publish_batch(batch)
+        deadline = time.monotonic() + SHUTDOWN_GRACE
+        await self.sink.close(max(0.1, deadline - time.monotonic()))
+        await self.dead_letters.close(max(0.1, deadline - time.monotonic()))
+        positions = self.positions()
+        if positions:
+            self.checkpoint.save(positions)
+        log.info("relay stopped", extra=logs.fields(**self.stats.snapshot()))
+
+    def stop(self) -> None:
+        self.stopping.set()

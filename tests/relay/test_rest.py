@@ -1,0 +1,86 @@
+"""The REST backfill client against a local server that answers like Binance."""
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from relay.rest import HistoricalTrades, RestRejected, WeightBudget
+from relay.stats import RelayStats
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[TestServer, list[dict[str, str]]]]:
+    calls: list[dict[str, str]] = []
+
+    async def historical(request: web.Request) -> web.Response:
+        calls.append(dict(request.query))
+        if len(calls) == 1:
+            return web.json_response(
+                {"code": -1003, "msg": "Too many requests"},
+                status=429,
+                headers={"Retry-After": "0.2"},
+            )
+        if request.query["symbol"] == "NOPE":
+            return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=400)
+        start = int(request.query["fromId"])
+        rows = [
+            {
+                "id": i,
+                "price": "1.5",
+                "qty": "2",
+                "quoteQty": "3",
+                "time": 1000 + i,
+                "isBuyerMaker": False,
+                "isBestMatch": True,
+            }
+            for i in range(start, start + int(request.query["limit"]))
+        ]
+        return web.json_response(rows, headers={"X-MBX-USED-WEIGHT-1M": "25"})
+
+    app = web.Application()
+    app.router.add_get("/api/v3/historicalTrades", historical)
+    test_server = TestServer(app)
+    await test_server.start_server()
+    try:
+        yield test_server, calls
+    finally:
+        await test_server.close()
+
+
+async def test_429_waits_retry_after_then_succeeds(
+    server: tuple[TestServer, list[dict[str, str]]],
+) -> None:
+    test_server, calls = server
+    stats = RelayStats()
+    async with aiohttp.ClientSession() as session:
+        client = HistoricalTrades(session, str(test_server.make_url("/")), stats)
+        rows = await client.fetch("BTCUSDT", 100, 5000)
+    assert [row["id"] for row in rows][:2] == [100, 101] and len(
+        rows
+    ) == 1000  # limit capped at 1000
+    assert stats.rest_throttled == 1 and stats.rest_requests == 2
+    assert calls[-1] == {"symbol": "BTCUSDT", "fromId": "100", "limit": "1000"}
+
+
+async def test_a_4xx_is_permanent(server: tuple[TestServer, list[dict[str, str]]]) -> None:
+    test_server, calls = server
+    calls.append({})  # skip the first-call 429
+    async with aiohttp.ClientSession() as session:
+        client = HistoricalTrades(session, str(test_server.make_url("/")), RelayStats())
+        with pytest.raises(RestRejected, match="400"):
+            await client.fetch("NOPE", 1, 10)
+
+
+@pytest.mark.unit
+def test_weight_budget_waits_for_the_oldest_spend_to_age_out() -> None:
+    budget = WeightBudget(per_minute=50)
+    assert budget.wait_time(25, now=0.0) == 0
+    budget.spend(25, now=0.0)
+    budget.spend(25, now=10.0)
+    assert budget.wait_time(25, now=20.0) == pytest.approx(40.0)
+    assert budget.wait_time(25, now=60.0) == 0

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lock lint test test-unit test-integration test-e2e bench demo clean
+.PHONY: install lock requirements lint test test-unit test-integration test-e2e bench demo clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ install: $(STAMP)
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
+
+requirements: $(STAMP)  ## regenerate each deployable unit's requirements.txt from the lock
+	for unit in relay functions; do \
+	  test -f $$unit/requirements.in && $(BIN)/uv pip compile $$unit/requirements.in -c requirements.lock \
+	    -p 3.11 --no-header --no-annotate -q -o $$unit/requirements.txt; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,45 @@
+"""The bodies of the HTTP Cloud Run functions: parse the request, run one load, answer.
+
+Cloud Scheduler POSTs to each function (in the cloud with an OIDC token that Cloud
+Run checks before the function runs). A JSON body ``{"date": "YYYY-MM-DD"}`` or the
+query ``?date=YYYY-MM-DD`` reruns that date; without one the run is for today's UTC
+date. Answers:
+
+- 200 with the run summary when every coin was loaded;
+- 502 with the same summary when a coin still failed after the client's retries
+  (everything that succeeded is written), so that Scheduler retries the job;
+- 400 for a malformed date;
+- 500 (raised) when the lake cannot be written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from functions.coingecko.client import HttpCoinGecko
+from functions.coingecko.run import Settings, parse_date, run
+
+
+def requested_date(request: flask.Request) -> str | None:
+    """The ``date`` of the JSON body, else of the query string. Raises ValueError."""
+    body = request.get_json(silent=True)
+    if isinstance(body, dict) and body.get("date") is not None:
+        value = body["date"]
+        if not isinstance(value, str):
+            raise ValueError(f"date must be a YYYY-MM-DD string, got {value!r}")
+        return value
+    return request.args.get("date")
+
+
+def handle(request: flask.Request, kind: str) -> tuple[dict[str, Any], int]:
+    """Run one load ("markets" or "ohlc") for the requested date; (summary, status)."""
+    try:
+        day = parse_date(requested_date(request))
+    except ValueError as error:
+        return {"error": str(error)}, 400
+    settings = Settings.from_env()
+    with HttpCoinGecko(settings.base_url, settings.api_key) as client:
+        result = run(client, settings.lake, day, kinds=(kind,))
+    return result.summary(), 200 if result.ok else 502

@@ -1,0 +1,195 @@
+"""One run of the daily lane for a date: fetch, build typed rows, write the lake files.
+
+A run is idempotent per date: its files have deterministic names, so running a date
+again replaces that date's files, and the loader replaces (markets) or upserts
+(candles) instead of appending. A coin that still fails after the client's retries
+is reported in the result while every other coin is written; ``RunResult.ok`` is
+then False, which the functions turn into a non-2xx answer so that Scheduler retries.
+Errors writing the lake are not caught: they fail the whole run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from coinpulse import logs, paths, symbols
+from functions.coingecko import lake
+from functions.coingecko.client import (
+    DEFAULT_BASE_URL,
+    CoinGecko,
+    CoinGeckoError,
+    api_key_from_env,
+)
+from functions.coingecko.rows import InvalidPayload, market_rows, ohlc_rows
+
+log = logging.getLogger(__name__)
+
+LAKE_ENV = "COINPULSE_LAKE"
+BASE_URL_ENV = "COINGECKO_BASE_URL"
+# days=1 gives 30-minute candles covering the last 24 hours (docs: coins-id-ohlc).
+OHLC_DAYS = 1
+COIN_IDS: tuple[str, ...] = tuple(coin.coin_id for coin in symbols.COINS)
+DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_lake() -> str:
+    """$COINPULSE_HOME/lake: the local lake shared with the other local stages."""
+    return str(paths.home() / "lake")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where to read and write; the key is kept out of repr so it never gets printed."""
+
+    base_url: str
+    lake: str
+    api_key: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """COINGECKO_BASE_URL, COINPULSE_LAKE and COINGECKO_API_KEY, with defaults."""
+        return cls(
+            base_url=os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
+            lake=os.environ.get(LAKE_ENV) or default_lake(),
+            api_key=api_key_from_env(),
+        )
+
+
+def parse_date(text: str | None, now: Clock = utc_now) -> date:
+    """YYYY-MM-DD -> date; None or empty -> today's UTC date. Raises ValueError."""
+    if not text:
+        return now().date()
+    if not DATE_TEXT.match(text):
+        raise ValueError(f"date must be YYYY-MM-DD, got {text!r}")
+    return date.fromisoformat(text)
+
+
+@dataclass
+class LoadResult:
+    """What one load wrote and which coins failed (coin id -> reason)."""
+
+    table: str
+    rows: int = 0
+    uri: str | None = None
+    failures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> dict[str, Any]:
+        return {"rows": self.rows, "object": self.uri, "failed": self.failures, "ok": self.ok}
+
+
+@dataclass
+class RunResult:
+    snapshot_date: date
+    loads: list[LoadResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(load.ok for load in self.loads)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "snapshot_date": self.snapshot_date.isoformat(),
+            "ok": self.ok,
+            "tables": {load.table: load.summary() for load in self.loads},
+        }
+
+
+def _write(
+    result: LoadResult, target: str, table: lake.LakeTable, day: date, rows: list[Any]
+) -> None:
+    if rows:
+        result.uri = lake.write(target, table, day, lake.to_arrow(rows, table))
+        result.rows = len(rows)
+    log.info(
+        "CoinGecko load written" if rows else "CoinGecko load had nothing to write",
+        extra=logs.fields(
+            table=table.table,
+            snapshot_date=day.isoformat(),
+            rows=result.rows,
+            object=result.uri,
+            failed=result.failures,
+        ),
+    )
+
+
+def load_markets(
+    client: CoinGecko,
+    target: str,
+    day: date,
+    *,
+    coin_ids: Sequence[str] = COIN_IDS,
+    now: Clock = utc_now,
+) -> LoadResult:
+    """One /coins/markets call -> the date's markets file (one row per coin)."""
+    result = LoadResult(lake.MARKETS.table)
+    try:
+        payload = client.markets(coin_ids)
+        rows, result.failures = market_rows(payload, coin_ids, day, now())
+    except (CoinGeckoError, InvalidPayload) as error:
+        log.error("CoinGecko markets call failed", extra=logs.fields(reason=str(error)))
+        rows, result.failures = [], dict.fromkeys(coin_ids, str(error))
+    _write(result, target, lake.MARKETS, day, rows)
+    return result
+
+
+def load_ohlc(
+    client: CoinGecko,
+    target: str,
+    day: date,
+    *,
+    coin_ids: Sequence[str] = COIN_IDS,
+    now: Clock = utc_now,
+) -> LoadResult:
+    """One /coins/{id}/ohlc call per coin -> the date's candles file."""
+    result = LoadResult(lake.OHLC.table)
+    rows: list[Any] = []
+    for coin_id in coin_ids:
+        try:
+            payload = client.ohlc(coin_id, OHLC_DAYS)
+            rows += ohlc_rows(payload, coin_id, OHLC_DAYS, day, now())
+        except (CoinGeckoError, InvalidPayload) as error:
+            log.error(
+                "CoinGecko OHLC call failed",
+                extra=logs.fields(coin_id=coin_id, reason=str(error)),
+            )
+            result.failures[coin_id] = str(error)
+    _write(result, target, lake.OHLC, day, rows)
+    return result
+
+
+LOADS: dict[str, Callable[..., LoadResult]] = {"markets": load_markets, "ohlc": load_ohlc}
+
+
+def run(
+    client: CoinGecko,
+    target: str,
+    day: date,
+    *,
+    kinds: Sequence[str] = ("markets", "ohlc"),
+    coin_ids: Sequence[str] = COIN_IDS,
+    now: Clock = utc_now,
+) -> RunResult:
+    """Run the chosen loads ("markets", "ohlc") for a date."""
+    if day != now().date():
+        log.warning(
+            "Run date is not today's UTC date; the data is still fetched now",
+            extra=logs.fields(snapshot_date=day.isoformat()),
+        )
+    loads = [LOADS[kind](client, target, day, coin_ids=coin_ids, now=now) for kind in kinds]
+    return RunResult(day, loads)

@@ -141,6 +141,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.per_minute = per_minute
         self.interval = 60.0 / per_minute
         self._clock = clock
         self._sleep = sleep

@@ -18,6 +18,7 @@ from coinpulse import __version__, logs
 COMMANDS: dict[str, tuple[str, str]] = {
     "relay": ("relay.main", "forward Binance's live trade stream to Pub/Sub (or a file)"),
     "exchange": ("exchange.main", "run the local replay exchange that speaks Binance's protocol"),
+    "bench": ("coinpulse.bench", "measure throughput, latency and freshness on this machine"),
     "coingecko": (
         "functions.coingecko.cli",
         "load CoinGecko markets and OHLC candles into the lake",

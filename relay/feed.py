@@ -39,6 +39,8 @@ STABLE_AFTER = 10.0  # s a connection must live before backoff resets
 # Called for each text frame with its receive time (ms since epoch); returns True
 # when the frame was a serverShutdown notice.
 FrameHandler = Callable[[str, int], Awaitable[bool]]
+# Called after every successful connect with the shard's pairs.
+ConnectedHandler = Callable[[list[str]], None]
 
 
 def shard(pairs: list[str], max_streams: int = MAX_STREAMS_PER_CONNECTION) -> list[list[str]]:
@@ -86,14 +88,19 @@ class ShardFeed:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        url: str,
+        *,
+        pairs: list[str],
+        base_url: str,
         handler: FrameHandler,
+        connected: ConnectedHandler,
         stats: RelayStats,
         rotate_after: float = DEFAULT_ROTATE_AFTER,
     ):
         self._session = session
-        self.url = url
+        self.pairs = pairs
+        self.url = stream_url(base_url, pairs)
         self._handler = handler
+        self._connected = connected
         self._stats = stats
         self._rotate_after = rotate_after
         self._backoff = Backoff()
@@ -176,5 +183,7 @@ class ShardFeed:
             self._stats.open_connections += 1
             log.info("connected", extra=logs.fields(url=self.url, reconnect=self._ever_connected))
             self._ever_connected = True
-            return Reader(ws, self._handler)
+            reader = Reader(ws, self._handler)
+            self._connected(self.pairs)
+            return reader
         return None

@@ -30,10 +30,14 @@ from relay.feed import (
     MAX_STREAMS_PER_CONNECTION,
     ShardFeed,
     shard,
-    stream_url,
 )
 from relay.gaps import GapTracker
-from relay.rest import DEFAULT_WEIGHT_BUDGET, HistoricalTrades, RestRejected
+from relay.rest import (
+    DEFAULT_WEIGHT_BUDGET,
+    HISTORICAL_TRADES_MAX_LIMIT,
+    HistoricalTrades,
+    RestRejected,
+)
 from relay.sinks import Sink
 from relay.stats import RelayStats
 
@@ -84,6 +88,7 @@ class Relay:
         self._in_flight: dict[str, dict[int, int]] = {pair: {} for pair in settings.pairs}
         self._last_publish = time.monotonic()
         self._tasks: list[asyncio.Task[None]] = []
+        self._catch_up: set[str] = set()
 
     # ---------- frames and trades
 
@@ -192,48 +197,74 @@ class Relay:
 
     # ---------- gaps
 
+    def on_connected(self, pairs: list[str]) -> None:
+        """After every (re)connect, ask REST for what came after the last trade seen.
+
+        Trades missed just before a drop would otherwise stay unnoticed until the
+        next live trade of the pair reveals the gap.
+        """
+        self._catch_up.update(pair for pair in pairs if self.trackers[pair].last is not None)
+
     async def _backfill_loop(self, rest: HistoricalTrades) -> None:
         while not self.stopping.is_set():
             await asyncio.sleep(0.25)
+            while self._catch_up:
+                await self._backfill(rest, self._catch_up.pop(), None)
             now = time.monotonic()
             for pair, tracker in self.trackers.items():
                 for gap in tracker.due(now, self.settings.gap_grace):
-                    await self._backfill(rest, pair, tracker, gap.low, gap.high)
+                    await self._backfill(rest, pair, (gap.low, gap.high))
 
     async def _backfill(
-        self, rest: HistoricalTrades, pair: str, tracker: GapTracker, low: int, high: int
+        self, rest: HistoricalTrades, pair: str, span: tuple[int, int] | None
     ) -> None:
-        """Fetch [low, high] page by page; ids the exchange no longer has are given up."""
+        """Fetch a gap [low, high] page by page, or (span None) everything after the last id.
+
+        Ids inside a gap that the exchange no longer serves are given up and counted.
+        A refused request (4xx) leaves the gap open for a later attempt.
+        """
+        tracker = self.trackers[pair]
+        low, high = span if span else ((tracker.last or 0) + 1, None)
         cursor = low
-        while cursor <= high and not self.stopping.is_set():
+        while not self.stopping.is_set() and (high is None or cursor <= high):
+            limit = HISTORICAL_TRADES_MAX_LIMIT if high is None else high - cursor + 1
             try:
-                rows = await rest.fetch(pair, cursor, high - cursor + 1)
+                rows = await rest.fetch(pair, cursor, limit)
             except RestRejected as error:
                 log.error(
                     "backfill refused; will retry later",
                     extra=logs.fields(pair=pair, error=str(error)),
                 )
-                tracker.release(cursor, high)
+                tracker.release(cursor, high if high is not None else cursor)
                 return
-            received_at = int(time.time() * 1000)
-            trades: list[Trade] = []
-            for row in rows:
-                try:
-                    trades.append(binance_frames.parse_rest_trade(pair, row, received_at))
-                except InvalidTrade as error:
-                    await self.dead_letter(str(error), str(row), received_at)
-            wanted = [trade for trade in trades if cursor <= trade.trade_id <= high]
-            first_id = wanted[0].trade_id if wanted else high + 1
-            if first_id > cursor:
-                self._give_up(pair, tracker, cursor, first_id - 1)
+            trades = await self._parse_rest_rows(pair, rows)
+            wanted = [
+                t for t in trades if t.trade_id >= cursor and (high is None or t.trade_id <= high)
+            ]
+            if high is not None:
+                first_id = wanted[0].trade_id if wanted else high + 1
+                if first_id > cursor:
+                    self._give_up(pair, tracker, cursor, first_id - 1)
             for trade in wanted:
                 if tracker.open_within(trade.trade_id, trade.trade_id):
                     self.stats.gap_trades_backfilled += 1
                 await self.accept(trade)
-            cursor = wanted[-1].trade_id + 1 if wanted else high + 1
-        if not tracker.open_within(low, high):
+            if high is None and len(rows) < HISTORICAL_TRADES_MAX_LIMIT:
+                return
+            cursor = wanted[-1].trade_id + 1 if wanted else (high or cursor) + 1
+        if high is not None and not tracker.open_within(low, high):
             self.stats.gaps_filled += 1
             log.info("gap filled", extra=logs.fields(pair=pair, low=low, high=high))
+
+    async def _parse_rest_rows(self, pair: str, rows: list[dict[str, object]]) -> list[Trade]:
+        received_at = int(time.time() * 1000)
+        trades: list[Trade] = []
+        for row in rows:
+            try:
+                trades.append(binance_frames.parse_rest_trade(pair, row, received_at))
+            except InvalidTrade as error:
+                await self.dead_letter(str(error), str(row), received_at)
+        return trades
 
     def _give_up(self, pair: str, tracker: GapTracker, low: int, high: int) -> None:
         abandoned = tracker.give_up(low, high)
@@ -296,10 +327,12 @@ class Relay:
             feeds = [
                 ShardFeed(
                     session,
-                    stream_url(self.settings.ws_url, pairs),
-                    self.on_frame,
-                    self.stats,
-                    self.settings.rotate_after,
+                    pairs=pairs,
+                    base_url=self.settings.ws_url,
+                    handler=self.on_frame,
+                    connected=self.on_connected,
+                    stats=self.stats,
+                    rotate_after=self.settings.rotate_after,
                 )
                 for pairs in shards
             ]

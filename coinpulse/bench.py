@@ -1,0 +1,45 @@
+"""``coinpulse bench``: the project's speed and memory figures, measured on this machine.
+
+Each suite is a module with ``run(quick: bool) -> list[str]`` returning result lines;
+suites start their own local stand-ins. Targets are stated next to each figure, with
+what bounds it; nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import platform
+import time
+
+SUITES: dict[str, str] = {
+    "relay": "relay.bench",
+}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--only",
+        default=",".join(SUITES),
+        help=f"comma-separated suites to run (default: %(default)s; known: {', '.join(SUITES)})",
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, rougher figures")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SUITES]
+    if unknown:
+        print(f"unknown suite(s): {', '.join(unknown)}; known: {', '.join(SUITES)}")
+        return 2
+    print(
+        f"# CoinPulse benchmarks on {platform.node()} ({platform.processor() or platform.machine()})"
+    )
+    for name in chosen:
+        started = time.monotonic()
+        print(f"\n## {name}", flush=True)
+        for line in importlib.import_module(SUITES[name]).run(args.quick):
+            print(line, flush=True)
+        print(f"({name} took {time.monotonic() - started:.0f} s)")
+    return 0

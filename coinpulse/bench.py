@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import time
 
@@ -33,9 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"unknown suite(s): {', '.join(unknown)}; known: {', '.join(SUITES)}")
         return 2
-    print(
-        f"# CoinPulse benchmarks on {platform.node()} ({platform.processor() or platform.machine()})"
-    )
+    machine = platform.processor() or platform.machine()
+    print(f"# CoinPulse benchmarks on {platform.node()} ({machine}, {os.cpu_count()} cores)")
     for name in chosen:
         started = time.monotonic()
         print(f"\n## {name}", flush=True)

@@ -28,18 +28,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
 Handler = Callable[[argparse.Namespace], int]
 
 
+def root_options() -> argparse.ArgumentParser:
+    """The options that come before COMMAND (parsed first to find the command)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default: INFO)"
+    )
+    return parser
+
+
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coinpulse",
+        parents=[root_options()],
         description="CoinPulse: real-time crypto market pipeline. "
         "Run 'coinpulse COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"coinpulse {__version__}")
-    parser.add_argument(
-        "--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default: INFO)"
-    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    _, rest = root_options().parse_known_args(argv)
+    chosen = next((arg for arg in rest if not arg.startswith("-")), None)
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(
             name, help=help_text, description=help_text[0].upper() + help_text[1:] + "."

@@ -13,8 +13,8 @@ step size, so formatting them is exact.
 
 Trade times are the virtual schedule of the generator, which the server advances to
 the wall clock every tick: ``T`` is the wall-clock millisecond the trade was
-generated at, and the same seed and the same clock give the same trades, however
-the clock's advances are sliced.
+generated at, and the same seed and the same start time give the same trades,
+however the clock's advances are sliced.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ LEVEL_WALK = 0.35  # chance the next fill of an order is one tick further into t
 NOTIONAL_MEDIAN = 150.0  # USD per fill, median of a log-normal
 NOTIONAL_SIGMA = 1.4  # log-normal shape: many small fills, a few large ones
 MAX_EVENT_DELAY_MS = 3  # E = T + 0..3 ms
-MAX_LAG_MS = 1_000.0  # a generator further behind the clock than this skips ahead
 
 MEAN_FILLS = (1 - FILL_CONTINUE**MAX_FILLS) / (1 - FILL_CONTINUE)
 _BURST_SHARE = BURST_MEAN_MS / (QUIET_MEAN_MS + BURST_MEAN_MS)
@@ -159,10 +158,14 @@ class PairMarket:
         """True once max_trades trades were generated."""
         return self.max_trades is not None and self.count >= self.max_trades
 
-    def advance(self, now_ms: float) -> list[GeneratedTrade]:
-        """Every trade due up to and including now_ms, in id order."""
+    def advance(self, now_ms: float, max_lag_ms: float | None = None) -> list[GeneratedTrade]:
+        """Every trade due up to and including now_ms, in id order.
+
+        With max_lag_ms, a generator that fell further behind (an overloaded host)
+        skips ahead instead of emitting the backlog with stale trade times.
+        """
         trades: list[GeneratedTrade] = []
-        if self._next_ms < now_ms - MAX_LAG_MS:
+        if max_lag_ms is not None and self._next_ms < now_ms - max_lag_ms:
             self._next_ms = now_ms  # overloaded: skip the backlog rather than replay it late
             self._state_until = max(self._state_until, now_ms)
         while self._next_ms <= now_ms and not self.exhausted:
@@ -243,11 +246,13 @@ class Market:
         """True once every pair generated its max_trades."""
         return all(market.exhausted for market in self.pairs.values())
 
-    def advance(self, now_ms: float) -> dict[str, list[GeneratedTrade]]:
+    def advance(
+        self, now_ms: float, max_lag_ms: float | None = None
+    ) -> dict[str, list[GeneratedTrade]]:
         """The trades each pair generated up to now_ms; pairs without new trades are left out."""
         batches: dict[str, list[GeneratedTrade]] = {}
         for pair, market in self.pairs.items():
-            trades = market.advance(now_ms)
+            trades = market.advance(now_ms, max_lag_ms)
             if trades:
                 batches[pair] = trades
         return batches

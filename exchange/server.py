@@ -40,6 +40,9 @@ TICK_SECONDS = 0.01  # market clock period: at most 10 ms between a trade and it
 PING_INTERVAL = 20.0  # s between server pings (web-socket-streams.md, since 2025-02)
 PONG_TIMEOUT = 60.0  # s a ping may stay unanswered (web-socket-streams.md, since 2025-02)
 DEFAULT_RATE = 5.0  # trades per second per pair, bursts included
+# 1024 streams of up to ~20 characters fit in one request line (aiohttp's default is 8190)
+MAX_REQUEST_LINE = 64 * 1024
+MAX_LAG_MS = 1_000.0  # a market further behind the wall clock than this skips ahead
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,9 @@ class ReplayExchange:
             seed=config.seed,
             weight_limit=config.weight_limit,
         ).add_routes(app)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, max_line_size=MAX_REQUEST_LINE
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, config.host, config.port)
         await site.start()
@@ -231,7 +236,7 @@ class ReplayExchange:
     def tick(self, now: float, now_ms: float) -> None:
         """One clock step: generate, record, publish; then pings and connection faults."""
         assert self._market is not None, "start() first"
-        batches = self._market.advance(now_ms)
+        batches = self._market.advance(now_ms, MAX_LAG_MS)
         payloads: dict[str, list[str]] = {}
         for pair, trades in batches.items():
             truth = self._truth[pair]

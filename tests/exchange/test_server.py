@@ -1,0 +1,112 @@
+"""The exchange as a whole: configuration, lifecycle, ids across restarts, the truth file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from exchange import ExchangeConfig, FaultConfig, ReplayExchange
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"rate": 0}, "rate"),
+        ({"max_trades": -1}, "max_trades"),
+        ({"ping_interval": 0}, "ping_interval"),
+        ({"weight_limit": 0}, "weight_limit"),
+        ({"pairs": ["BTC-USDT"]}, "malformed pair"),
+    ],
+)
+def test_nonsense_configuration_is_refused(settings: dict[str, object], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        ExchangeConfig(**settings)  # type: ignore[arg-type]
+
+
+def test_pairs_are_normalized() -> None:
+    assert ExchangeConfig(pairs=["ethusdt", "btcusdt", "ETHUSDT"]).pairs == ("ETHUSDT", "BTCUSDT")
+
+
+async def test_urls_port_zero_and_release_on_stop() -> None:
+    ex = ReplayExchange(ExchangeConfig(pairs=("BTCUSDT", "ETHUSDT")))
+    await ex.start()
+    try:
+        assert ex.port > 0
+        assert ex.ws_url == f"ws://127.0.0.1:{ex.port}"
+        assert ex.rest_url == f"http://127.0.0.1:{ex.port}"
+        assert ex.stream_url() == f"{ex.ws_url}/stream?streams=btcusdt@trade/ethusdt@trade"
+        assert ex.stream_url(["ethusdt"]) == f"{ex.ws_url}/stream?streams=ethusdt@trade"
+    finally:
+        await ex.stop()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", ex.port))  # free again
+
+
+async def test_market_runs_without_clients_and_stops_at_max_trades_while_serving() -> None:
+    config = ExchangeConfig(pairs=("SOLUSDT",), rate=2_000, max_trades=50)
+    async with ReplayExchange(config) as ex:
+        await ex.wait_for_trades(50, timeout=10)
+        await asyncio.sleep(0.2)
+        assert ex.trade_count("SOLUSDT") == 50 and ex.exhausted
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{ex.rest_url}/api/v3/ping") as response,
+        ):
+            assert response.status == 200
+
+
+async def test_wait_for_trades_times_out() -> None:
+    async with ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), max_trades=0)) as ex:
+        with pytest.raises(TimeoutError):
+            await ex.wait_for_trades(1, timeout=0.3)
+
+
+async def test_a_restarted_exchange_continues_above_earlier_ids() -> None:
+    async with ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), rate=500)) as first:
+        await first.wait_for_trades(20)
+        last = first.truth("BTCUSDT")[-1]["trade_id"]
+    await asyncio.sleep(0.01)
+    async with ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), rate=500)) as second:
+        await second.wait_for_trades(1)
+        assert second.truth("BTCUSDT")[0]["trade_id"] > last
+
+
+async def test_first_trade_id_is_configurable() -> None:
+    async with ReplayExchange(
+        ExchangeConfig(pairs=("BTCUSDT",), rate=500, first_trade_id=42)
+    ) as ex:
+        await ex.wait_for_trades(1)
+        assert ex.truth("BTCUSDT")[0]["trade_id"] == 42
+
+
+async def test_truth_file_holds_every_trade_even_under_faults(tmp_path: Path) -> None:
+    path = tmp_path / "truth.jsonl"
+    config = ExchangeConfig(
+        pairs=("BTCUSDT", "ETHUSDT"),
+        rate=1_000,
+        max_trades=200,
+        truth_file=path,
+        faults=FaultConfig.from_names("all"),
+    )
+    async with ReplayExchange(config) as ex:
+        await ex.wait_for_trades(200)
+        expected = ex.truth("BTCUSDT") + ex.truth("ETHUSDT")
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert sorted(lines, key=lambda r: (r["symbol"], r["trade_id"])) == expected
+
+
+async def test_unknown_pairs_are_served_too() -> None:
+    async with (
+        ReplayExchange(ExchangeConfig(pairs=("FOOBARUSDT",), rate=500)) as ex,
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{ex.ws_url}/ws/foobarusdt@trade") as ws,
+    ):
+        payload = json.loads(await ws.receive_str(timeout=5))
+    assert payload["s"] == "FOOBARUSDT" and float(payload["p"]) > 0

@@ -104,3 +104,23 @@ def spawn_standin() -> SpawnStandin:
 def spawn_function() -> SpawnFunction:
     """``spawn_function(target, log_path, env)``: functions-framework, as a context manager."""
     return function_process
+
+
+RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """``run_cli(*args, **env)``: ``coinpulse ARGS`` as a process; its completed result."""
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "coinpulse.cli", *args],
+            env=subprocess_env(**env),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    return run

@@ -1,0 +1,80 @@
+"""``coinpulse coingecko run`` end to end against the stand-in process."""
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.integration
+
+DATE = "2026-05-18"
+MARKETS = f"coingecko/markets/snapshot_date={DATE}/markets.parquet"
+OHLC = f"coingecko/ohlc/snapshot_date={DATE}/ohlc.parquet"
+
+
+def counts(lake_dir: Path) -> dict[str, int]:
+    return {
+        str(path.relative_to(lake_dir)): pq.read_metadata(path).num_rows
+        for path in sorted(lake_dir.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_run_loads_both_tables_and_a_rerun_changes_no_counts(
+    tmp_path: Path, spawn_standin: Any, run_cli: Any
+) -> None:
+    lake_dir = tmp_path / "lake"
+    key = "CG-cli-secret-9001"
+    with spawn_standin(tmp_path / "standin.log", "--api-key", key) as base_url:
+        args = ("coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir))
+        env = {"COINPULSE_HOME": str(tmp_path), "COINGECKO_API_KEY": key}
+        first = run_cli(*args, "--date", DATE, **env)
+        assert first.returncode == 0, first.stderr
+        assert counts(lake_dir) == {MARKETS: 11, OHLC: 11 * 48}
+        again = run_cli(*args, "--date", DATE, **env)
+        assert again.returncode == 0, again.stderr
+        assert counts(lake_dir) == {MARKETS: 11, OHLC: 11 * 48}
+    assert f"coingecko_markets: 11 rows -> {lake_dir / MARKETS}" in first.stdout
+    assert f"CoinGecko run for {DATE} complete" in first.stdout
+    for output in (first.stdout, first.stderr, again.stdout, again.stderr):
+        assert key not in output
+
+
+def test_a_coin_that_keeps_failing_exits_non_zero_after_writing_the_rest(
+    tmp_path: Path, spawn_standin: Any, run_cli: Any
+) -> None:
+    lake_dir = tmp_path / "lake"
+    flags = ("--fail-5xx", "cardano:100", "--fail-429", "bitcoin:1", "--retry-after", "0")
+    with spawn_standin(tmp_path / "standin.log", *flags) as base_url:
+        result = run_cli(
+            "coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir), "--date", DATE
+        )
+    assert result.returncode == 1
+    assert "FAILED cardano: cardano: HTTP 503" in result.stdout
+    assert f"CoinGecko run for {DATE} incomplete: cardano failed" in result.stdout
+    assert counts(lake_dir) == {MARKETS: 11, OHLC: 10 * 48}
+
+
+def test_standin_flag_runs_offline_into_the_default_lake(tmp_path: Path, run_cli: Any) -> None:
+    result = run_cli("coingecko", "run", "--standin", COINPULSE_HOME=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    written = counts(tmp_path / "lake")
+    assert sorted(written.values()) == [11, 11 * 48]
+    assert "(local server" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--date", "18.05.2026"),
+        ("--standin", "--base-url", "http://127.0.0.1:9/api/v3"),
+    ],
+)
+def test_usage_errors_exit_2_without_writing(
+    tmp_path: Path, run_cli: Any, args: tuple[str, ...]
+) -> None:
+    result = run_cli("coingecko", "run", *args, COINPULSE_HOME=str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("coingecko run: ")
+    assert not (tmp_path / "lake").exists()

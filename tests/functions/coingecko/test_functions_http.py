@@ -1,0 +1,87 @@
+"""The functions under functions-framework, called over HTTP the way Cloud Scheduler calls them.
+
+Both processes are real: the stand-in (``python -m functions.coingecko.standin``) and
+``functions-framework --target ... --source functions/main.py``.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+import requests
+
+from functions.coingecko import lake
+
+pytestmark = pytest.mark.integration
+
+KEY = "CG-integration-secret-4711"
+SCHEDULER = {"User-Agent": "Google-Cloud-Scheduler", "Content-Type": "application/json"}
+
+
+def post(url: str, body: str = "", **params: str) -> requests.Response:
+    return requests.post(url, data=body, params=params, headers=SCHEDULER, timeout=120)
+
+
+def rows_in(lake_dir: Path, table: lake.LakeTable, day: str) -> list[dict[str, Any]]:
+    path = lake_dir / table.object_name(datetime.fromisoformat(day).date())
+    rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+    return rows
+
+
+def test_markets_function_loads_a_date_and_reruns_replace_it(
+    tmp_path: Path, spawn_standin: Any, spawn_function: Any
+) -> None:
+    lake_dir = tmp_path / "lake"
+    flags = ("--api-key", KEY, "--fail-429", "markets:1", "--retry-after", "0")
+    with spawn_standin(tmp_path / "standin.log", *flags) as base_url:
+        env = {
+            "COINGECKO_BASE_URL": base_url,
+            "COINPULSE_LAKE": str(lake_dir),
+            "COINGECKO_API_KEY": KEY,
+        }
+        with spawn_function("coingecko_markets", tmp_path / "function.log", env) as url:
+            first = post(url, '{"date": "2026-05-18"}')
+            assert first.status_code == 200, first.text
+            summary = first.json()
+            assert summary["ok"] and summary["snapshot_date"] == "2026-05-18"
+            assert summary["tables"]["coingecko_markets"]["rows"] == 11
+            again = post(url, '{"date": "2026-05-18"}')
+            assert again.status_code == 200
+            assert again.json()["tables"] == summary["tables"]
+            today = post(url)
+            assert today.json()["snapshot_date"] == datetime.now(UTC).date().isoformat()
+            bad = post(url, '{"date": "18.05.2026"}')
+            assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
+    markets = rows_in(lake_dir, lake.MARKETS, "2026-05-18")
+    assert len(markets) == 11
+    assert {row["snapshot_date"].isoformat() for row in markets} == {"2026-05-18"}
+    assert next(r for r in markets if r["coin_id"] == "ethereum")["max_supply"] is None
+    assert len(list(lake_dir.rglob("*.parquet"))) == 2  # 2026-05-18 once, and today
+    log = (tmp_path / "function.log").read_text()
+    assert "retrying" in log and '"status": 429' in log
+    assert KEY not in log
+
+
+def test_ohlc_function_answers_502_on_a_failed_coin_and_200_on_schedulers_retry(
+    tmp_path: Path, spawn_standin: Any, spawn_function: Any
+) -> None:
+    lake_dir = tmp_path / "lake"
+    flags = ("--fail-5xx", "solana:4", "--retry-after", "0")  # 4 = every attempt of one run
+    with spawn_standin(tmp_path / "standin.log", *flags) as base_url:
+        env = {"COINGECKO_BASE_URL": base_url, "COINPULSE_LAKE": str(lake_dir)}
+        with spawn_function("coingecko_ohlc", tmp_path / "function.log", env) as url:
+            failed = post(url, date="2026-05-18")
+            assert failed.status_code == 502
+            candles = failed.json()["tables"]["coingecko_ohlc_candles"]
+            assert list(candles["failed"]) == ["solana"] and candles["rows"] == 10 * 48
+            written = rows_in(lake_dir, lake.OHLC, "2026-05-18")
+            assert len(written) == 10 * 48
+            assert "solana" not in {row["coin_id"] for row in written}
+            retried = post(url, date="2026-05-18")
+            assert retried.status_code == 200, retried.text
+    written = rows_in(lake_dir, lake.OHLC, "2026-05-18")
+    assert len(written) == 11 * 48
+    assert len({(row["coin_id"], row["candle_close_time"]) for row in written}) == len(written)
+    assert sum(not row["is_complete"] for row in written) >= 11  # each coin's newest

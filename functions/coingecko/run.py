@@ -73,7 +73,10 @@ def parse_date(text: str | None, now: Clock = utc_now) -> date:
         return now().date()
     if not DATE_TEXT.match(text):
         raise ValueError(f"date must be YYYY-MM-DD, got {text!r}")
-    return date.fromisoformat(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError(f"date {text} does not exist: {error}") from None
 
 
 @dataclass

@@ -1,0 +1,54 @@
+"""The HTTP function bodies: where the date comes from, and which status answers what."""
+
+from pathlib import Path
+
+import flask
+import pytest
+
+from functions.coingecko import handlers
+from functions.coingecko.standin import StandIn
+
+pytestmark = pytest.mark.unit
+
+app = flask.Flask(__name__)
+
+
+@pytest.fixture
+def env(standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIn:
+    monkeypatch.setenv("COINGECKO_BASE_URL", standin.base_url)
+    monkeypatch.setenv("COINPULSE_LAKE", str(tmp_path))
+    monkeypatch.delenv("COINGECKO_API_KEY", raising=False)
+    return standin
+
+
+def call(kind: str, **request: object) -> tuple[dict[str, object], int]:
+    with app.test_request_context("/", method="POST", **request):
+        return handlers.handle(flask.request, kind)
+
+
+def test_the_body_date_wins_over_the_query_and_the_query_works_alone(env: StandIn) -> None:
+    summary, status = call("markets", json={"date": "2026-05-17"}, query_string={"date": "x"})
+    assert (status, summary["snapshot_date"]) == (200, "2026-05-17")
+    summary, status = call("markets", query_string={"date": "2026-05-16"})
+    assert (status, summary["snapshot_date"]) == (200, "2026-05-16")
+    summary, status = call("markets", data="not json", content_type="text/plain")
+    assert status == 200 and summary["snapshot_date"] != "2026-05-16"
+
+
+@pytest.mark.parametrize("body", [{"date": 20260518}, {"date": "2026-13-01"}])
+def test_a_malformed_date_is_a_400_and_nothing_runs(env: StandIn, body: object) -> None:
+    summary, status = call("ohlc", json=body)
+    assert status == 400 and "date" in str(summary["error"])
+    assert env.seen == []
+
+
+def test_a_failed_coin_is_a_502_with_the_summary(env: StandIn) -> None:
+    env.retry_after = 0
+    env.server_errors["dogecoin"] = 100
+    summary, status = call("ohlc", json={"date": "2026-05-18"})
+    assert status == 502
+    assert summary["ok"] is False
+    tables = summary["tables"]
+    assert isinstance(tables, dict)
+    assert list(tables) == ["coingecko_ohlc_candles"]
+    assert list(tables["coingecko_ohlc_candles"]["failed"]) == ["dogecoin"]

@@ -51,14 +51,18 @@ def window_start_ms(time_ms: int) -> int:
     return time_ms - time_ms % WINDOW_MS
 
 
+def timestamped_chunk(symbol: str, trades: list[TradeTuple]) -> TimestampedValue[Chunk]:
+    """Trades of one symbol-minute -> a chunk timestamped with its earliest trade time."""
+    return TimestampedValue((symbol, tuple(trades)), min(trade[1] for trade in trades) / 1000)
+
+
 def chunk_by_window(trades: Iterable[tuple[str, TradeTuple]]) -> Iterator[TimestampedValue[Chunk]]:
-    """(symbol, trade) pairs -> one timestamped (symbol, trades) chunk per symbol and window."""
+    """(symbol, trade) pairs -> one timestamped chunk per symbol and window."""
     chunks: defaultdict[tuple[str, int], list[TradeTuple]] = defaultdict(list)
     for symbol, trade in trades:
         chunks[symbol, window_start_ms(trade[1])].append(trade)
     for (symbol, _), chunk in chunks.items():
-        earliest = min(trade[1] for trade in chunk)
-        yield TimestampedValue((symbol, tuple(chunk)), earliest / 1000)
+        yield timestamped_chunk(symbol, chunk)
 
 
 def rfc3339_ms(time_ms: int) -> str:

@@ -1,0 +1,119 @@
+# mypy: disable-error-code="no-untyped-call"
+# (Apache Beam's API carries no type annotations.)
+"""Files of history -> chunks of trades and dead letters, for the backfill.
+
+Each input file is one element; a DoFn streams its lines (through Beam's
+FileSystems, so local paths and gs:// work alike, and .gz is decompressed),
+validates every row, and emits chunks of at most CHUNK_TRADES trades of one
+symbol-minute as soon as they are full: memory stays flat on a day of trades,
+and Beam handles a few hundred chunks instead of a million elements. A bad row
+becomes a dead letter with its file and line number; the run goes on.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import PBegin, PCollection, TaggedOutput
+from apache_beam.transforms.window import TimestampedValue
+
+from beam_pipeline import rows
+from beam_pipeline.sources import DEAD_LETTERS, archive, frames
+from beam_pipeline.trades import Chunk, TradeTuple, compact, timestamped_chunk, window_start_ms
+from coinpulse.trade import InvalidTrade, Trade
+
+CHUNK_TRADES = 5000  # trades per emitted chunk; bounds memory per open symbol-minute
+
+
+def expand_inputs(patterns: Sequence[str]) -> list[str]:
+    """Paths or glob patterns -> the sorted files they match. Raises FileNotFoundError."""
+    paths: list[str] = []
+    for pattern in patterns:
+        matched = [meta.path for meta in FileSystems.match([pattern])[0].metadata_list]
+        if not matched:
+            raise FileNotFoundError(f"no input file matches {pattern!r}")
+        paths += matched
+    return sorted(set(paths))
+
+
+class ParseTradeFile(beam.DoFn):
+    """A file path -> timestamped chunks; dead-letter rows on the DEAD_LETTERS tag.
+
+    Archive CSVs are recognised by their name (``<PAIR>-trades-<day>.csv``), any
+    other file is read as recorded frames. Counters (namespace ``backfill``):
+    rows_read, trades, dead_letters and skipped_<kind> for lines that are not
+    trades (headers, other streams).
+    """
+
+    def __init__(self, received_at: int) -> None:
+        super().__init__()
+        self.received_at = received_at
+        self.rows_read = Metrics.counter("backfill", "rows_read")
+        self.trades = Metrics.counter("backfill", "trades")
+        self.dead_letters = Metrics.counter("backfill", "dead_letters")
+
+    def process(self, path: str) -> Iterator[TimestampedValue[Chunk] | TaggedOutput[str, Any]]:
+        pair = archive.archive_pair(os.path.basename(path))
+        stage = "backfill.archive" if pair else "backfill.frames"
+        open_chunks: dict[tuple[str, int], list[TradeTuple]] = {}
+        lines = trades = 0
+        with FileSystems.open(path) as raw:
+            for lines, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8"), start=1):
+                try:
+                    parsed = self._parse(pair, line)
+                    if isinstance(parsed, str):
+                        Metrics.counter("backfill", f"skipped_{parsed}").inc()
+                        continue
+                    trade = compact(parsed)
+                except InvalidTrade as error:
+                    self.dead_letters.inc()
+                    source = f"{path}:{lines}"
+                    raw_line = line.rstrip("\r\n")
+                    yield TaggedOutput(
+                        DEAD_LETTERS,
+                        rows.dead_letter_row(stage, str(error), raw_line, source, self.received_at),
+                    )
+                    continue
+                trades += 1
+                key = (parsed.symbol, window_start_ms(trade[1]))
+                chunk = open_chunks.setdefault(key, [])
+                chunk.append(trade)
+                if len(chunk) >= CHUNK_TRADES:
+                    yield timestamped_chunk(parsed.symbol, chunk)
+                    del open_chunks[key]
+        self.rows_read.inc(lines)
+        self.trades.inc(trades)
+        for (symbol, _), chunk in open_chunks.items():
+            yield timestamped_chunk(symbol, chunk)
+
+    def _parse(self, pair: str | None, line: str) -> Trade | str:
+        if pair is None:
+            return frames.parse_line(line, self.received_at)
+        if archive.is_header(line):
+            return "header"
+        return archive.parse_row(pair, line, self.received_at)
+
+
+class ReadTradeFiles(beam.PTransform[PBegin, tuple[PCollection[Chunk], PCollection[rows.Row]]]):
+    """File paths -> (chunks, dead-letter rows)."""
+
+    def __init__(self, paths: Sequence[str], received_at: int) -> None:
+        super().__init__()
+        self.paths, self.received_at = list(paths), received_at
+
+    def expand(self, pbegin: PBegin) -> tuple[PCollection[Chunk], PCollection[rows.Row]]:
+        parsed = (
+            pbegin
+            | "Files" >> beam.Create(self.paths)
+            | "Parse"
+            >> beam.ParDo(ParseTradeFile(self.received_at)).with_outputs(
+                DEAD_LETTERS, main="chunks"
+            )
+        )
+        return parsed.chunks, parsed[DEAD_LETTERS]

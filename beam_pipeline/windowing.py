@@ -1,0 +1,99 @@
+# mypy: disable-error-code="no-untyped-call"
+# (Apache Beam's API carries no type annotations.)
+"""Chunks of trades -> one row per (symbol, window, pane).
+
+Event-time FixedWindows of one minute. In streaming, a window fires early every
+few seconds of processing time while it is open, on time when the watermark
+passes its end, and again for every bundle of late data; panes accumulate, so
+each row restates the whole window and the highest pane_index is the best
+answer. In batch (backfill) the watermark only moves at the end of the input,
+so every window fires exactly once, on time (and processing-time triggers
+cannot run in batch at all).
+
+The allowed lateness itself is enforced by the lateness gate in front of the
+window (``lateness.py``): Beam would drop trades past the allowed lateness
+without a trace, the gate sets them aside as rows. The window keeps its state
+WINDOW_STATE_MARGIN_SECONDS longer than the gate's lateness, so that a trade
+the gate lets through is never dropped by the window while the gate's view of
+the watermark catches up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.pvalue import PCollection
+from apache_beam.transforms import trigger, window
+
+from beam_pipeline import rows
+from beam_pipeline.combine import WindowStats, WindowStatsFn
+from beam_pipeline.trades import WINDOW_SECONDS, Chunk
+
+# How much longer the window keeps its state than the allowed lateness: covers
+# the time it takes the lateness gate to learn that the watermark has moved
+# (one timer firing, or one Pub/Sub pull for the local reader).
+WINDOW_STATE_MARGIN_SECONDS = 60
+
+
+def window_into(
+    *, streaming: bool, early_firing_seconds: int, allowed_lateness_seconds: int
+) -> beam.WindowInto:
+    """The windowing of the window combine, in streaming or in batch."""
+    if not streaming:
+        return beam.WindowInto(
+            window.FixedWindows(WINDOW_SECONDS),
+            trigger=trigger.AfterWatermark(),
+            accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
+        )
+    early = trigger.AfterProcessingTime(early_firing_seconds) if early_firing_seconds else None
+    return beam.WindowInto(
+        window.FixedWindows(WINDOW_SECONDS),
+        trigger=trigger.AfterWatermark(early=early, late=trigger.AfterCount(1)),
+        accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
+        allowed_lateness=allowed_lateness_seconds + WINDOW_STATE_MARGIN_SECONDS,
+    )
+
+
+class FormatWindowRow(beam.DoFn):
+    """(symbol, WindowStats) in a window pane -> a stream_prices row."""
+
+    def process(
+        self,
+        element: tuple[str, WindowStats],
+        win: Any = beam.DoFn.WindowParam,
+        pane: Any = beam.DoFn.PaneInfoParam,
+    ) -> Iterator[rows.Row]:
+        symbol, stats = element
+        start_ms = win.start.micros // 1000
+        yield rows.window_row(symbol, start_ms, stats, pane, rows.now_ms())
+
+
+class ComputeWindows(beam.PTransform[PCollection[Chunk], PCollection[rows.Row]]):
+    """Timestamped (symbol, trades) chunks -> stream_prices rows, one per pane.
+
+    Windows by event time, combines each symbol-minute with WindowStatsFn
+    (exact dedupe by trade id, exact sums) and formats each firing with its
+    window and pane. Nothing here can fail on valid chunks; duplicates are
+    dropped and counted in the row's duplicates_dropped.
+    """
+
+    def __init__(
+        self, *, streaming: bool, early_firing_seconds: int = 0, allowed_lateness_seconds: int = 0
+    ) -> None:
+        super().__init__()
+        self._windowing = window_into(
+            streaming=streaming,
+            early_firing_seconds=early_firing_seconds,
+            allowed_lateness_seconds=allowed_lateness_seconds,
+        )
+
+    def expand(self, chunks: PCollection[Chunk]) -> PCollection[rows.Row]:
+        windows: PCollection[rows.Row] = (
+            chunks
+            | "Window" >> self._windowing
+            | "Combine" >> beam.CombinePerKey(WindowStatsFn())
+            | "Format" >> beam.ParDo(FormatWindowRow())
+        )
+        return windows

@@ -8,6 +8,7 @@ succeeded is written), 2 for bad arguments.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from urllib.parse import urlsplit
 
@@ -19,7 +20,7 @@ from functions.coingecko.run import (
     Settings,
     default_lake,
     parse_date,
-    run,
+    run_once,
 )
 from functions.coingecko.standin import StandIn
 
@@ -111,18 +112,17 @@ def handle_run(args: argparse.Namespace) -> int:
         print(f"coingecko run: {error}", file=sys.stderr)
         return 2
     settings = Settings.from_env()
-    lake = args.lake or settings.lake
     standin = StandIn().start() if args.standin else None
     try:
         base_url = standin.base_url if standin else args.base_url or settings.base_url
-        with cg.HttpCoinGecko(base_url, settings.api_key) as client:
-            print(
-                f"CoinGecko run for {day}: {base_url} ({plan(base_url, settings.api_key)}, "
-                f"<= {client.limiter.per_minute:g} calls/min), "
-                f"candles days={OHLC_DAYS} -> {lake}",
-                flush=True,
-            )
-            result = run(client, lake, day)
+        settings = dataclasses.replace(settings, base_url=base_url, lake=args.lake or settings.lake)
+        rate = cg.calls_per_minute(base_url, settings.api_key)
+        print(
+            f"CoinGecko run for {day}: {base_url} ({plan(base_url, settings.api_key)}, "
+            f"<= {rate:g} calls/min), candles days={OHLC_DAYS} -> {settings.lake}",
+            flush=True,
+        )
+        result = run_once(settings, day)
     finally:
         if standin:
             standin.close()

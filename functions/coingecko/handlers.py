@@ -18,8 +18,7 @@ from typing import Any
 
 import flask
 
-from functions.coingecko.client import HttpCoinGecko
-from functions.coingecko.run import Settings, parse_date, run
+from functions.coingecko.run import Settings, parse_date, run_once
 
 
 def requested_date(request: flask.Request) -> str | None:
@@ -39,7 +38,5 @@ def handle(request: flask.Request, kind: str) -> tuple[dict[str, Any], int]:
         day = parse_date(requested_date(request))
     except ValueError as error:
         return {"error": str(error)}, 400
-    settings = Settings.from_env()
-    with HttpCoinGecko(settings.base_url, settings.api_key) as client:
-        result = run(client, settings.lake, day, kinds=(kind,))
+    result = run_once(Settings.from_env(), day, kinds=(kind,))
     return result.summary(), 200 if result.ok else 502

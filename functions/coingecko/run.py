@@ -24,6 +24,7 @@ from functions.coingecko.client import (
     DEFAULT_BASE_URL,
     CoinGecko,
     CoinGeckoError,
+    HttpCoinGecko,
     api_key_from_env,
 )
 from functions.coingecko.rows import InvalidPayload, market_rows, ohlc_rows
@@ -196,3 +197,11 @@ def run(
         )
     loads = [LOADS[kind](client, target, day, coin_ids=coin_ids, now=now) for kind in kinds]
     return RunResult(day, loads)
+
+
+def run_once(
+    settings: Settings, day: date, kinds: Sequence[str] = ("markets", "ohlc")
+) -> RunResult:
+    """One run against the live client of ``settings``: what Scheduler triggers."""
+    with HttpCoinGecko(settings.base_url, settings.api_key) as client:
+        return run(client, settings.lake, day, kinds=kinds)

@@ -8,10 +8,11 @@ What is retried: HTTP 429 and 5xx, connection errors, timeouts and unreadable JS
 up to ``MAX_ATTEMPTS`` per request. The wait is the server's Retry-After when given,
 else ``RATE_LIMIT_WAIT_SECONDS`` after a 429 (the limit is per minute) or exponential
 backoff otherwise. A request gives up (``CoinGeckoError``) when attempts run out, when
-Retry-After asks for more than ``MAX_RETRY_AFTER_SECONDS``, or when the waits of the
-whole run would pass ``RETRY_BUDGET_SECONDS``: a daily run must end well inside
-Cloud Scheduler's attempt deadline, and Scheduler retries the run. Other 4xx answers
-(bad key, unknown coin) fail at once.
+Retry-After asks for more than ``MAX_RETRY_AFTER_SECONDS``, or when the retry would
+start later than ``RETRY_WINDOW_SECONDS`` after the client was made: a daily run
+must end well inside Cloud Scheduler's attempt deadline (at most 30 minutes), and
+Scheduler retries the whole run. Other 4xx answers (bad key, unknown coin) fail at
+once.
 
 The API key goes in a request header only (never in the URL), and no log line or
 error message contains headers, so the key cannot leak into logs.
@@ -59,8 +60,9 @@ BACKOFF_MAX_SECONDS = 60.0
 # Whether CoinGecko's 429 carries Retry-After is undocumented; its limit is per minute.
 RATE_LIMIT_WAIT_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 120.0
-# Total retry waits per run: keeps a run far inside Scheduler's 30-minute attempt deadline.
-RETRY_BUDGET_SECONDS = 600.0
+# No retry starts later than this into a run. With a dozen calls of at most 35 s each
+# beyond it, a run stays inside Cloud Scheduler's longest attempt deadline (30 min).
+RETRY_WINDOW_SECONDS = 600.0
 TIMEOUT_SECONDS = (5.0, 30.0)  # connect, read
 
 
@@ -171,7 +173,8 @@ class HttpCoinGecko:
         self.base_url = base_url.rstrip("/")
         rate = per_minute if per_minute is not None else calls_per_minute(base_url, api_key)
         self.limiter = RateLimiter(rate, clock, sleep)
-        self.waited = 0.0  # retry waits so far, against RETRY_BUDGET_SECONDS
+        self.retry_until = clock() + RETRY_WINDOW_SECONDS
+        self._clock = clock
         self._sleep = sleep
         self._session = requests.Session()
         self._session.headers["User-Agent"] = f"coinpulse/{__version__}"
@@ -241,15 +244,14 @@ class HttpCoinGecko:
             raise CoinGeckoError(f"{subject}: {reason} (gave up after {attempt} attempts)", status)
         if wait > MAX_RETRY_AFTER_SECONDS:
             raise CoinGeckoError(f"{subject}: {reason} (asked to wait {wait:.0f} s)", status)
-        if self.waited + wait > RETRY_BUDGET_SECONDS:
-            raise CoinGeckoError(f"{subject}: {reason} (run's retry budget spent)", status)
+        if self._clock() + wait > self.retry_until:
+            raise CoinGeckoError(f"{subject}: {reason} (the run's retry window is over)", status)
         log.warning(
             "CoinGecko request failed, retrying",
             extra=logs.fields(
                 subject=subject, status=status, reason=reason, attempt=attempt, wait_seconds=wait
             ),
         )
-        self.waited += wait
         self._sleep(wait)
 
 

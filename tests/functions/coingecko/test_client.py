@@ -138,7 +138,7 @@ def test_a_coin_that_keeps_failing_gives_up_after_the_last_attempt(
     assert retry_sleeps(fake_time) == [2.0, 4.0, 8.0]
 
 
-def test_a_retry_after_beyond_the_cap_or_the_budget_gives_up_without_waiting(
+def test_a_retry_after_beyond_the_cap_or_the_runs_window_gives_up_without_waiting(
     client: cg.HttpCoinGecko, standin: StandIn, fake_time: FakeTime
 ) -> None:
     standin.retry_after = 3600
@@ -147,8 +147,8 @@ def test_a_retry_after_beyond_the_cap_or_the_budget_gives_up_without_waiting(
         client.ohlc("bitcoin", 1)
     standin.retry_after = 30
     standin.rate_limit["ethereum"] = 1
-    client.waited = cg.RETRY_BUDGET_SECONDS - 10
-    with pytest.raises(cg.CoinGeckoError, match="retry budget"):
+    fake_time.now = client.retry_until - 10
+    with pytest.raises(cg.CoinGeckoError, match="retry window is over"):
         client.ohlc("ethereum", 1)
     assert retry_sleeps(fake_time) == []
 

@@ -18,6 +18,14 @@ from coinpulse import __version__, logs
 COMMANDS: dict[str, tuple[str, str]] = {
     "relay": ("relay.main", "forward Binance's live trade stream to Pub/Sub (or a file)"),
     "exchange": ("exchange.main", "run the local replay exchange that speaks Binance's protocol"),
+    "pipeline": (
+        "beam_pipeline.streaming",
+        "run the streaming Beam job: Pub/Sub trades to 1-minute windows",
+    ),
+    "backfill": (
+        "beam_pipeline.backfill",
+        "rebuild 1-minute windows from trade archives or recordings",
+    ),
     "bench": ("coinpulse.bench", "measure throughput, latency and freshness on this machine"),
     "coingecko": (
         "functions.coingecko.cli",

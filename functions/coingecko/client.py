@@ -61,7 +61,8 @@ BACKOFF_MAX_SECONDS = 60.0
 RATE_LIMIT_WAIT_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 120.0
 # No retry starts later than this into a run. With a dozen calls of at most 35 s each
-# beyond it, a run stays inside Cloud Scheduler's longest attempt deadline (30 min).
+# beyond it, a run stays inside Cloud Scheduler's longest attempt deadline for HTTP
+# targets, 30 minutes (default 3; scheduler/docs/reference/rest/v1 Job.attemptDeadline).
 RETRY_WINDOW_SECONDS = 600.0
 TIMEOUT_SECONDS = (5.0, 30.0)  # connect, read
 

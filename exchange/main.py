@@ -34,6 +34,7 @@ EXAMPLE = """\
 examples:
   coinpulse exchange --symbols BTCUSDT,ETHUSDT --seed 7 --rate 20
   coinpulse exchange --port 0 --max-trades 1000 --truth-file truth.jsonl
+  coinpulse exchange --rate 10000 --no-bursts        # 50,000 trades/s over 5 pairs
   coinpulse exchange --faults drop,malformed --fault-setting drop_every=3
 
 point the relay at it to run offline:
@@ -78,6 +79,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help="stop generating after N trades per pair and keep serving (default: no cap)",
+    )
+    add(
+        "--no-bursts",
+        dest="bursts",
+        action="store_false",
+        help="steady arrivals without quiet stretches and bursts, so a benchmark sees the same "
+        "load every second (default: bursty, like a real market)",
     )
     add(
         "--first-trade-id",
@@ -140,6 +148,7 @@ def config_from_args(args: argparse.Namespace) -> ExchangeConfig:
         seed=args.seed,
         rate=args.rate,
         max_trades=args.max_trades,
+        bursts=args.bursts,
         first_trade_id=args.first_trade_id,
         ping_interval=args.ping_interval,
         pong_timeout=args.pong_timeout,

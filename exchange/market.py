@@ -48,8 +48,8 @@ START_JITTER = 0.02  # the seed moves a known starting price by up to +-2 %
 UNKNOWN_VOLATILITY = 1.0  # annualized, for pairs the symbol map does not know
 MS_PER_YEAR = 365 * 24 * 3600 * 1000
 
-QUIET_MEAN_MS = 4_000.0  # mean length of a quiet stretch
-BURST_MEAN_MS = 500.0  # mean length of a burst
+QUIET_MEAN_MS = 1_500.0  # mean length of a quiet stretch
+BURST_MEAN_MS = 200.0  # mean length of a burst
 BURST_FACTOR = 8.0  # order intensity in a burst, relative to a quiet stretch
 FILL_CONTINUE = 0.4  # chance an order fills one more resting order
 MAX_FILLS = 12  # most fills of one taker order
@@ -137,7 +137,9 @@ class PairMarket:
         first_id: int,
         start_ms: float,
         max_trades: int | None = None,
+        bursts: bool = True,
     ) -> None:
+        """Without bursts, orders arrive as a plain Poisson process (steady benchmark load)."""
         if rate <= 0:
             raise ValueError(f"rate must be above zero, got {rate}")
         self.profile = profile
@@ -145,7 +147,8 @@ class PairMarket:
         self.max_trades = max_trades
         self.count = 0
         self._rng = random.Random(f"{seed}:market:{profile.pair}")
-        self._quiet_per_ms = rate / MEAN_FILLS * QUIET_SCALE / 1000
+        self._burst_factor = BURST_FACTOR if bursts else 1.0
+        self._quiet_per_ms = rate / MEAN_FILLS * (QUIET_SCALE if bursts else 1.0) / 1000
         self._sigma_per_ms = profile.volatility / math.sqrt(MS_PER_YEAR)
         self._log_mid = math.log(profile.price * UNITS)
         self._bursting = False
@@ -181,7 +184,7 @@ class PairMarket:
         rng = self._rng
         at = from_ms
         while True:
-            intensity = self._quiet_per_ms * (BURST_FACTOR if self._bursting else 1.0)
+            intensity = self._quiet_per_ms * (self._burst_factor if self._bursting else 1.0)
             candidate = at + rng.expovariate(intensity)
             if candidate <= self._state_until:
                 return candidate
@@ -226,6 +229,7 @@ class Market:
         start_ms: float,
         first_trade_id: int | None = None,
         max_trades: int | None = None,
+        bursts: bool = True,
     ) -> None:
         first_id = int(start_ms) * 100 if first_trade_id is None else first_trade_id
         self.pairs: dict[str, PairMarket] = {
@@ -236,6 +240,7 @@ class Market:
                 first_id=first_id,
                 start_ms=start_ms,
                 max_trades=max_trades,
+                bursts=bursts,
             )
             for pair in normalize_pairs(pairs)
         }

@@ -40,6 +40,7 @@ TICK_SECONDS = 0.01  # market clock period: at most 10 ms between a trade and it
 PING_INTERVAL = 20.0  # s between server pings (web-socket-streams.md, since 2025-02)
 PONG_TIMEOUT = 60.0  # s a ping may stay unanswered (web-socket-streams.md, since 2025-02)
 DEFAULT_RATE = 5.0  # trades per second per pair, bursts included
+STOP_GRACE = 1.0  # s a stopping exchange waits for clients to finish their close handshake
 # 1024 streams of up to ~20 characters fit in one request line (aiohttp's default is 8190)
 MAX_REQUEST_LINE = 64 * 1024
 MAX_LAG_MS = 1_000.0  # a market further behind the wall clock than this skips ahead
@@ -53,6 +54,7 @@ class ExchangeConfig:
     seed: int = 0
     rate: float = DEFAULT_RATE  # trades per second per pair, long-run average
     max_trades: int | None = None  # per pair; generation stops there, serving goes on
+    bursts: bool = True  # False: steady Poisson arrivals, for benchmarks
     first_trade_id: int | None = None  # default: start time in ms * 100
     ping_interval: float = PING_INTERVAL
     pong_timeout: float = PONG_TIMEOUT
@@ -172,6 +174,7 @@ class ReplayExchange:
             start_ms=start_ms,
             first_trade_id=config.first_trade_id,
             max_trades=config.max_trades,
+            bursts=config.bursts,
         )
         self._truth = {pair: PairTruth(pair, self._market.first_id) for pair in self.pairs}
         if config.truth_file is not None:
@@ -187,7 +190,11 @@ class ReplayExchange:
             weight_limit=config.weight_limit,
         ).add_routes(app)
         self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, max_line_size=MAX_REQUEST_LINE
+            app,
+            access_log=None,
+            handle_signals=False,
+            max_line_size=MAX_REQUEST_LINE,
+            shutdown_timeout=STOP_GRACE,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, config.host, config.port)
@@ -214,7 +221,7 @@ class ReplayExchange:
             self._clock.cancel()
             await asyncio.gather(self._clock, return_exceptions=True)
             self._clock = None
-        await self._hub.close_all()
+        await self._hub.close_all(STOP_GRACE)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -226,10 +226,10 @@ class StreamHub:
         task.add_done_callback(self._tasks.discard)
         log.info("client closed", extra=logs.fields(code=code, reason=message.decode()))
 
-    async def close_all(self) -> None:
-        """Close every connection with 1001 (going away) and wait for the handshakes."""
+    async def close_all(self, grace: float) -> None:
+        """Close every connection with 1001 (going away); wait up to grace for the handshakes."""
         for subscriber in list(self._subscribers):
             if not subscriber.closing:
                 self._close(subscriber, WSCloseCode.GOING_AWAY, b"exchange stopping")
         if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=5)
+            await asyncio.wait(list(self._tasks), timeout=grace)

@@ -111,6 +111,7 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         "--seed",
         "--rate",
         "--max-trades",
+        "--no-bursts",
         "--first-trade-id",
         "--ping-interval",
         "--pong-timeout",

@@ -25,9 +25,16 @@ HOUR_MS = 3_600_000
 
 
 def simulate(
-    pair: str = "BTCUSDT", seed: int = 1, rate: float = 5.0, until_ms: int = HOUR_MS, step: int = 10
+    pair: str = "BTCUSDT",
+    *,
+    seed: int = 1,
+    rate: float = 5.0,
+    until_ms: int = HOUR_MS,
+    step: int = 10,
+    bursts: bool = True,
 ) -> list[GeneratedTrade]:
-    market = PairMarket(profile_for(pair, seed), seed=seed, rate=rate, first_id=1, start_ms=0)
+    profile = profile_for(pair, seed)
+    market = PairMarket(profile, seed=seed, rate=rate, first_id=1, start_ms=0, bursts=bursts)
     trades: list[GeneratedTrade] = []
     for now in range(step, until_ms + 1, step):
         trades += market.advance(now)
@@ -63,19 +70,25 @@ def test_ids_are_consecutive_and_times_never_go_back() -> None:
     assert all(0 <= t.event_time - t.trade_time <= 3 for t in trades)
 
 
-def test_long_run_rate_matches_the_configured_rate() -> None:
-    trades = simulate(rate=5.0)
+@pytest.mark.parametrize("bursts", [True, False])
+def test_long_run_rate_matches_the_configured_rate(bursts: bool) -> None:
+    trades = simulate(rate=5.0, bursts=bursts)
     assert len(trades) / 3600 == pytest.approx(5.0, rel=0.1)
 
 
-def test_arrivals_are_bursty_not_poisson() -> None:
-    """Orders per second vary far more than a Poisson process (variance = mean) allows."""
-    orders = sorted({t.trade_time for t in simulate()})
-    per_second = Counter(time // 1000 for time in orders)
+def order_dispersion(trades: list[GeneratedTrade]) -> float:
+    """Variance over mean of orders per second: 1 for a Poisson process."""
+    per_second = Counter(time // 1000 for time in {t.trade_time for t in trades})
     counts = [per_second.get(second, 0) for second in range(3600)]
-    dispersion = statistics.pvariance(counts) / statistics.mean(counts)
-    assert dispersion > 2.0
-    assert counts.count(0) > 200  # quiet seconds exist too
+    return statistics.pvariance(counts) / statistics.mean(counts)
+
+
+def test_arrivals_are_bursty_not_poisson() -> None:
+    assert order_dispersion(simulate()) > 1.5
+
+
+def test_without_bursts_arrivals_are_poisson() -> None:
+    assert order_dispersion(simulate(bursts=False)) == pytest.approx(1.0, abs=0.15)
 
 
 def test_orders_fill_several_makers_in_the_same_millisecond_on_one_side() -> None:

@@ -49,6 +49,26 @@ async def test_urls_port_zero_and_release_on_stop() -> None:
         sock.bind(("127.0.0.1", ex.port))  # free again
 
 
+async def test_stop_does_not_wait_long_for_a_client_that_ignores_the_close() -> None:
+    ex = ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), rate=1_000))
+    await ex.start()
+    handshake = (
+        "GET /stream?streams=btcusdt@trade HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", ex.port)
+    writer.write(handshake.encode())
+    assert (await reader.readline()).startswith(b"HTTP/1.1 101")
+    while ex.connections == 0:
+        await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await ex.stop()
+    assert loop.time() - began < 4
+    writer.close()
+
+
 async def test_market_runs_without_clients_and_stops_at_max_trades_while_serving() -> None:
     config = ExchangeConfig(pairs=("SOLUSDT",), rate=2_000, max_trades=50)
     async with ReplayExchange(config) as ex:

@@ -29,8 +29,8 @@ from coinpulse import symbols
 
 UNITS = 100_000_000  # Binance spot prices and quantities carry 8 decimals
 
-# Per ticker: starting price (USD), tickSize and stepSize in 1e-8 units (Binance
-# exchangeInfo PRICE_FILTER / LOT_SIZE of the USDT pair), annualized volatility.
+# Per ticker: starting price (USD, a recent level), tickSize and stepSize in 1e-8 units
+# (Binance exchangeInfo PRICE_FILTER / LOT_SIZE of the USDT pair), annualized volatility.
 KNOWN_PROFILES: dict[str, tuple[float, int, int, float]] = {
     "BTC": (90_000.0, 1_000_000, 1_000, 0.55),
     "ETH": (3_000.0, 1_000_000, 10_000, 0.70),

@@ -164,7 +164,14 @@ class ReplayExchange:
                 await self._new_trades.wait()
 
     async def start(self) -> None:
-        """Bind, start the clock. Raises OSError when the port is taken."""
+        """Bind, start the clock. Raises OSError (port taken, truth file not writable)."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         config = self.config
         start_ms = time.time() * 1000
         self._market = Market(
@@ -201,6 +208,7 @@ class ReplayExchange:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self._clock = asyncio.create_task(self._run_clock(), name="exchange-clock")
+        self._clock.add_done_callback(_report_clock_failure)
         log.info(
             "replay exchange started",
             extra=logs.fields(
@@ -233,14 +241,14 @@ class ReplayExchange:
         loop = asyncio.get_running_loop()
         next_tick = loop.time()
         while True:
-            self.tick(loop.time(), time.time() * 1000)
+            self._tick(loop.time(), time.time() * 1000)
             next_tick += TICK_SECONDS
             delay = next_tick - loop.time()
             if delay < -1.0:
                 next_tick = loop.time()  # overloaded: do not replay missed ticks
             await asyncio.sleep(max(0.0, delay))
 
-    def tick(self, now: float, now_ms: float) -> None:
+    def _tick(self, now: float, now_ms: float) -> None:
         """One clock step: generate, record, publish; then pings and connection faults."""
         assert self._market is not None, "start() first"
         batches = self._market.advance(now_ms, MAX_LAG_MS)
@@ -255,3 +263,13 @@ class ReplayExchange:
         self._hub.housekeeping(now, int(now_ms))
         if batches:
             self._new_trades.set()
+
+
+def _report_clock_failure(clock: asyncio.Task[None]) -> None:
+    """Log why the market clock died (e.g. the truth file's disk is full): trading stopped."""
+    if not clock.cancelled() and clock.exception() is not None:
+        log.error(
+            "market clock failed; no more trades are generated",
+            exc_info=clock.exception(),
+            extra=logs.fields(error=repr(clock.exception())),
+        )

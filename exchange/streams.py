@@ -167,7 +167,7 @@ class StreamHub:
             return
         joined: dict[tuple[tuple[str, ...], bool], bytes] = {}
         for subscriber in list(self._subscribers):
-            if subscriber.closing:
+            if subscriber.closing or subscriber.transport.is_closing():
                 continue
             frames = raw if not subscriber.combined else combined
             key = (subscriber.pairs, subscriber.combined)
@@ -189,8 +189,8 @@ class StreamHub:
     def housekeeping(self, now: float, now_ms: int) -> None:
         """Pings, pong deadlines and connection faults due at now (event loop clock)."""
         for subscriber in list(self._subscribers):
-            if subscriber.closing:
-                continue
+            if subscriber.closing or subscriber.transport.is_closing():
+                continue  # its handler is about to end and remove it
             faults = subscriber.faults
             if subscriber.pings and now - subscriber.pings[0][1] > self._pong_timeout:
                 self._close(subscriber, WSCloseCode.POLICY_VIOLATION, b"pong timeout")

@@ -49,6 +49,19 @@ async def test_urls_port_zero_and_release_on_stop() -> None:
         sock.bind(("127.0.0.1", ex.port))  # free again
 
 
+async def test_a_taken_port_fails_start_with_oserror(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = tmp_path / "truth.jsonl"
+        ex = ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), port=port, truth_file=path))
+        with pytest.raises(OSError):
+            await ex.start()
+    assert not any(task.get_name() == "exchange-clock" for task in asyncio.all_tasks())
+    await ex.stop()  # stopping again is harmless
+
+
 async def test_stop_does_not_wait_long_for_a_client_that_ignores_the_close() -> None:
     ex = ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), rate=1_000))
     await ex.start()

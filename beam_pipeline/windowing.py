@@ -29,7 +29,7 @@ from apache_beam.transforms import trigger, window
 
 from beam_pipeline import rows
 from beam_pipeline.combine import WindowStats, WindowStatsFn
-from beam_pipeline.trades import WINDOW_SECONDS, Chunk
+from beam_pipeline.trades import WINDOW_SECONDS, Chunk, TradeTuple, window_start_ms
 
 # How much longer the window keeps its state than the allowed lateness: covers
 # the time it takes the lateness gate to learn that the watermark has moved
@@ -42,11 +42,7 @@ def window_into(
 ) -> beam.WindowInto:
     """The windowing of the window combine, in streaming or in batch."""
     if not streaming:
-        return beam.WindowInto(
-            window.FixedWindows(WINDOW_SECONDS),
-            trigger=trigger.AfterWatermark(),
-            accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
-        )
+        return beam.WindowInto(window.FixedWindows(WINDOW_SECONDS))
     early = trigger.AfterProcessingTime(early_firing_seconds) if early_firing_seconds else None
     return beam.WindowInto(
         window.FixedWindows(WINDOW_SECONDS),
@@ -57,17 +53,19 @@ def window_into(
 
 
 class FormatWindowRow(beam.DoFn):
-    """(symbol, WindowStats) in a window pane -> a stream_prices row."""
+    """((symbol, window start), WindowStats) in a window pane -> a stream_prices row."""
 
     def process(
-        self,
-        element: tuple[str, WindowStats],
-        win: Any = beam.DoFn.WindowParam,
-        pane: Any = beam.DoFn.PaneInfoParam,
+        self, element: tuple[tuple[str, int], WindowStats], pane: Any = beam.DoFn.PaneInfoParam
     ) -> Iterator[rows.Row]:
-        symbol, stats = element
-        start_ms = win.start.micros // 1000
+        (symbol, start_ms), stats = element
         yield rows.window_row(symbol, start_ms, stats, pane, rows.now_ms())
+
+
+def key_by_window(chunk: Chunk) -> tuple[tuple[str, int], tuple[TradeTuple, ...]]:
+    """(symbol, trades) -> ((symbol, window start ms), trades)."""
+    symbol, trades = chunk
+    return (symbol, window_start_ms(trades[0][1])), trades
 
 
 class ComputeWindows(beam.PTransform[PCollection[Chunk], PCollection[rows.Row]]):
@@ -75,8 +73,10 @@ class ComputeWindows(beam.PTransform[PCollection[Chunk], PCollection[rows.Row]])
 
     Windows by event time, combines each symbol-minute with WindowStatsFn
     (exact dedupe by trade id, exact sums) and formats each firing with its
-    window and pane. Nothing here can fail on valid chunks; duplicates are
-    dropped and counted in the row's duplicates_dropped.
+    pane. The key is (symbol, window start), so each key holds one window:
+    runners' trigger bookkeeping then stays constant per key instead of
+    growing with the number of minutes a symbol has. Nothing here can fail on
+    valid chunks; duplicates are dropped and counted in duplicates_dropped.
     """
 
     def __init__(
@@ -92,6 +92,7 @@ class ComputeWindows(beam.PTransform[PCollection[Chunk], PCollection[rows.Row]])
     def expand(self, chunks: PCollection[Chunk]) -> PCollection[rows.Row]:
         windows: PCollection[rows.Row] = (
             chunks
+            | "KeyByWindow" >> beam.Map(key_by_window)
             | "Window" >> self._windowing
             | "Combine" >> beam.CombinePerKey(WindowStatsFn())
             | "Format" >> beam.ParDo(FormatWindowRow())

@@ -88,6 +88,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "load every second (default: bursty, like a real market)",
     )
     add(
+        "--open-immediately",
+        dest="open_on_subscribe",
+        action="store_false",
+        help="start trading at once (default: the market opens when the first client subscribes, "
+        "so the ground truth holds only trades a client could see)",
+    )
+    add(
         "--first-trade-id",
         type=int,
         metavar="ID",
@@ -149,6 +156,7 @@ def config_from_args(args: argparse.Namespace) -> ExchangeConfig:
         rate=args.rate,
         max_trades=args.max_trades,
         bursts=args.bursts,
+        open_on_subscribe=args.open_on_subscribe,
         first_trade_id=args.first_trade_id,
         ping_interval=args.ping_interval,
         pong_timeout=args.pong_timeout,

@@ -161,6 +161,13 @@ class PairMarket:
         """True once max_trades trades were generated."""
         return self.max_trades is not None and self.count >= self.max_trades
 
+    def reopen(self, start_ms: float) -> None:
+        """Move the market's clock to start_ms, keeping its seeded arrival pattern."""
+        shift = start_ms - self._last_ms
+        self._last_ms = start_ms
+        self._next_ms += shift
+        self._state_until += shift
+
     def advance(self, now_ms: float, max_lag_ms: float | None = None) -> list[GeneratedTrade]:
         """Every trade due up to and including now_ms, in id order.
 
@@ -250,6 +257,11 @@ class Market:
     def exhausted(self) -> bool:
         """True once every pair generated its max_trades."""
         return all(market.exhausted for market in self.pairs.values())
+
+    def reopen(self, start_ms: float) -> None:
+        """Open every pair's market at start_ms (trade ids are unchanged)."""
+        for market in self.pairs.values():
+            market.reopen(start_ms)
 
     def advance(
         self, now_ms: float, max_lag_ms: float | None = None

@@ -55,6 +55,7 @@ class ExchangeConfig:
     rate: float = DEFAULT_RATE  # trades per second per pair, long-run average
     max_trades: int | None = None  # per pair; generation stops there, serving goes on
     bursts: bool = True  # False: steady Poisson arrivals, for benchmarks
+    open_on_subscribe: bool = True  # the market opens when the first client subscribes
     first_trade_id: int | None = None  # default: start time in ms * 100
     ping_interval: float = PING_INTERVAL
     pong_timeout: float = PONG_TIMEOUT
@@ -238,6 +239,15 @@ class ReplayExchange:
             self._truth_file = None
 
     async def _run_clock(self) -> None:
+        """Generate trades every tick; with open_on_subscribe, only once someone listens.
+
+        Opening on the first subscription makes the ground truth start when a client
+        can see it, so "every generated trade was delivered" is a fair check.
+        """
+        assert self._market is not None, "start() first"
+        if self.config.open_on_subscribe:
+            await self._hub.first_subscriber.wait()
+            self._market.reopen(time.time() * 1000)
         loop = asyncio.get_running_loop()
         next_tick = loop.time()
         while True:

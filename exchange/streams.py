@@ -97,6 +97,7 @@ class StreamHub:
         }
         self._connection_ids = itertools.count()
         self._subscribers: set[Subscriber] = set()
+        self.first_subscriber = asyncio.Event()  # set when the first client subscribes
         self._tasks: set[asyncio.Task[bool]] = set()
         self.frames_sent = 0
 
@@ -135,6 +136,7 @@ class StreamHub:
             next_ping=now + self._ping_interval,
         )
         self._subscribers.add(subscriber)
+        self.first_subscriber.set()
         log.info(
             "client connected",
             extra=logs.fields(connection=connection, streams=len(streams), peer=request.remote),

@@ -24,7 +24,12 @@ TRADES = 1_500
 @pytest.fixture
 async def ex() -> AsyncIterator[ReplayExchange]:
     config = ExchangeConfig(
-        pairs=("BTCUSDT", "ADAUSDT"), seed=4, rate=5_000, max_trades=TRADES, first_trade_id=FIRST_ID
+        open_on_subscribe=False,
+        pairs=("BTCUSDT", "ADAUSDT"),
+        seed=4,
+        rate=5_000,
+        max_trades=TRADES,
+        first_trade_id=FIRST_ID,
     )
     async with ReplayExchange(config) as exchange:
         async with asyncio.timeout(20):
@@ -158,7 +163,7 @@ async def test_exchange_info_states_the_rate_limits_and_filters(
 
 async def test_past_the_weight_limit_429_with_retry_after() -> None:
     wait_out_minute_end()
-    config = ExchangeConfig(pairs=("BTCUSDT",), weight_limit=60)
+    config = ExchangeConfig(open_on_subscribe=False, pairs=("BTCUSDT",), weight_limit=60)
     async with ReplayExchange(config) as ex, aiohttp.ClientSession() as session:
         url = f"{ex.rest_url}/api/v3/trades"
         answers = [await get(session, url, symbol="BTCUSDT") for _ in range(3)]
@@ -172,7 +177,9 @@ async def test_past_the_weight_limit_429_with_retry_after() -> None:
 
 
 async def test_rest429_fault_answers_a_share_with_retry_after_1() -> None:
-    config = ExchangeConfig(pairs=("BTCUSDT",), faults=FaultConfig(rest429_probability=0.3))
+    config = ExchangeConfig(
+        open_on_subscribe=False, pairs=("BTCUSDT",), faults=FaultConfig(rest429_probability=0.3)
+    )
     async with ReplayExchange(config) as ex, aiohttp.ClientSession() as session:
         answers = [await get(session, f"{ex.rest_url}/api/v3/ping") for _ in range(100)]
     refused = [answer for answer in answers if answer[0] == 429]

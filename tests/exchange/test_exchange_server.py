@@ -31,11 +31,13 @@ def test_nonsense_configuration_is_refused(settings: dict[str, object], problem:
 
 
 def test_pairs_are_normalized() -> None:
-    assert ExchangeConfig(pairs=["ethusdt", "btcusdt", "ETHUSDT"]).pairs == ("ETHUSDT", "BTCUSDT")
+    assert ExchangeConfig(
+        open_on_subscribe=False, pairs=["ethusdt", "btcusdt", "ETHUSDT"]
+    ).pairs == ("ETHUSDT", "BTCUSDT")
 
 
 async def test_urls_port_zero_and_release_on_stop() -> None:
-    ex = ReplayExchange(ExchangeConfig(pairs=("BTCUSDT", "ETHUSDT")))
+    ex = ReplayExchange(ExchangeConfig(open_on_subscribe=False, pairs=("BTCUSDT", "ETHUSDT")))
     await ex.start()
     try:
         assert ex.port > 0
@@ -55,7 +57,9 @@ async def test_a_taken_port_fails_start_with_oserror(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         path = tmp_path / "truth.jsonl"
-        ex = ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), port=port, truth_file=path))
+        ex = ReplayExchange(
+            ExchangeConfig(open_on_subscribe=False, pairs=("BTCUSDT",), port=port, truth_file=path)
+        )
         with pytest.raises(OSError):
             await ex.start()
     assert not any(task.get_name() == "exchange-clock" for task in asyncio.all_tasks())
@@ -63,7 +67,7 @@ async def test_a_taken_port_fails_start_with_oserror(tmp_path: Path) -> None:
 
 
 async def test_stop_does_not_wait_long_for_a_client_that_ignores_the_close() -> None:
-    ex = ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), rate=1_000))
+    ex = ReplayExchange(ExchangeConfig(open_on_subscribe=False, pairs=("BTCUSDT",), rate=1_000))
     await ex.start()
     handshake = (
         "GET /stream?streams=btcusdt@trade HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
@@ -83,7 +87,7 @@ async def test_stop_does_not_wait_long_for_a_client_that_ignores_the_close() -> 
 
 
 async def test_market_runs_without_clients_and_stops_at_max_trades_while_serving() -> None:
-    config = ExchangeConfig(pairs=("SOLUSDT",), rate=2_000, max_trades=50)
+    config = ExchangeConfig(open_on_subscribe=False, pairs=("SOLUSDT",), rate=2_000, max_trades=50)
     async with ReplayExchange(config) as ex:
         await ex.wait_for_trades(50, timeout=10)
         await asyncio.sleep(0.2)
@@ -96,24 +100,30 @@ async def test_market_runs_without_clients_and_stops_at_max_trades_while_serving
 
 
 async def test_wait_for_trades_times_out() -> None:
-    async with ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), max_trades=0)) as ex:
+    async with ReplayExchange(
+        ExchangeConfig(open_on_subscribe=False, pairs=("BTCUSDT",), max_trades=0)
+    ) as ex:
         with pytest.raises(TimeoutError):
             await ex.wait_for_trades(1, timeout=0.3)
 
 
 async def test_a_restarted_exchange_continues_above_earlier_ids() -> None:
-    async with ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), rate=500)) as first:
+    async with ReplayExchange(
+        ExchangeConfig(open_on_subscribe=False, pairs=("BTCUSDT",), rate=500)
+    ) as first:
         await first.wait_for_trades(20)
         last = first.truth("BTCUSDT")[-1]["trade_id"]
     await asyncio.sleep(0.01)
-    async with ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), rate=500)) as second:
+    async with ReplayExchange(
+        ExchangeConfig(open_on_subscribe=False, pairs=("BTCUSDT",), rate=500)
+    ) as second:
         await second.wait_for_trades(1)
         assert second.truth("BTCUSDT")[0]["trade_id"] > last
 
 
 async def test_first_trade_id_is_configurable() -> None:
     async with ReplayExchange(
-        ExchangeConfig(pairs=("BTCUSDT",), rate=500, first_trade_id=42)
+        ExchangeConfig(open_on_subscribe=False, pairs=("BTCUSDT",), rate=500, first_trade_id=42)
     ) as ex:
         await ex.wait_for_trades(1)
         assert ex.truth("BTCUSDT")[0]["trade_id"] == 42
@@ -122,6 +132,7 @@ async def test_first_trade_id_is_configurable() -> None:
 async def test_truth_file_holds_every_trade_even_under_faults(tmp_path: Path) -> None:
     path = tmp_path / "truth.jsonl"
     config = ExchangeConfig(
+        open_on_subscribe=False,
         pairs=("BTCUSDT", "ETHUSDT"),
         rate=1_000,
         max_trades=200,
@@ -137,9 +148,21 @@ async def test_truth_file_holds_every_trade_even_under_faults(tmp_path: Path) ->
 
 async def test_unknown_pairs_are_served_too() -> None:
     async with (
-        ReplayExchange(ExchangeConfig(pairs=("FOOBARUSDT",), rate=500)) as ex,
+        ReplayExchange(
+            ExchangeConfig(open_on_subscribe=False, pairs=("FOOBARUSDT",), rate=500)
+        ) as ex,
         aiohttp.ClientSession() as session,
         session.ws_connect(f"{ex.ws_url}/ws/foobarusdt@trade") as ws,
     ):
         payload = json.loads(await ws.receive_str(timeout=5))
     assert payload["s"] == "FOOBARUSDT" and float(payload["p"]) > 0
+
+
+async def test_the_market_opens_when_the_first_client_subscribes() -> None:
+    async with ReplayExchange(ExchangeConfig(pairs=("BTCUSDT",), rate=2_000)) as ex:
+        await asyncio.sleep(0.3)
+        assert ex.trade_count("BTCUSDT") == 0
+        async with aiohttp.ClientSession() as session, session.ws_connect(ex.stream_url()) as ws:
+            message = await ws.receive(timeout=5)
+            assert message.type == aiohttp.WSMsgType.TEXT
+        assert ex.trade_count("BTCUSDT") > 0

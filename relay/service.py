@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from coinpulse import binance_frames, logs, messages
-from coinpulse.trade import InvalidTrade, Trade
+from coinpulse.trade import SOURCE_REST, InvalidTrade, Trade
 from relay import batching
 from relay.backoff import Backoff
 from relay.checkpoint import CheckpointStore, Positions
@@ -117,6 +117,8 @@ class Relay:
         self.stats.trades_received += 1
         if not is_new:
             self.stats.duplicates_received += 1
+        elif trade.source == SOURCE_REST:
+            self.stats.trades_backfilled += 1
         if gap is not None:
             self.stats.gaps_found += 1
             log.info(
@@ -246,8 +248,6 @@ class Relay:
                 if first_id > cursor:
                     self._give_up(pair, tracker, cursor, first_id - 1)
             for trade in wanted:
-                if tracker.open_within(trade.trade_id, trade.trade_id):
-                    self.stats.gap_trades_backfilled += 1
                 await self.accept(trade)
             if high is None and len(rows) < HISTORICAL_TRADES_MAX_LIMIT:
                 return

@@ -29,7 +29,7 @@ class RelayStats:
     publish_errors: int = 0
     gaps_found: int = 0
     gaps_filled: int = 0
-    gap_trades_backfilled: int = 0
+    trades_backfilled: int = 0
     gap_trades_unavailable: int = 0
     rest_requests: int = 0
     rest_throttled: int = 0

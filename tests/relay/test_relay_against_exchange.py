@@ -90,11 +90,13 @@ def assert_exact_copies(exchange: ReplayExchange, records: list[dict[str, Any]])
 async def test_every_trade_arrives_with_every_fault_on(tmp_path: Path) -> None:
     config = ExchangeConfig(pairs=PAIRS, seed=11, rate=40.0, max_trades=800, faults=ALL_FAULTS)
     sink = tmp_path / "trades.jsonl"
-    async with ReplayExchange(config) as exchange:
-        async with running_relay(exchange, sink, "none") as relay:
-            missing = await wait_for_delivery(exchange, sink, relay, timeout=90)
-            assert missing == set()
-            stats = relay.stats
+    async with (
+        ReplayExchange(config) as exchange,
+        running_relay(exchange, sink, "none") as relay,
+    ):
+        missing = await wait_for_delivery(exchange, sink, relay, timeout=90)
+        assert missing == set()
+        stats = relay.stats
     records = published(sink)
     assert_exact_copies(exchange, records)
     assert len(records) >= 2 * 800
@@ -109,12 +111,14 @@ async def test_every_trade_arrives_with_every_fault_on(tmp_path: Path) -> None:
 async def test_rotation_opens_the_new_connection_before_closing_the_old(tmp_path: Path) -> None:
     config = ExchangeConfig(pairs=PAIRS, seed=13, rate=100.0, max_trades=600, bursts=False)
     sink = tmp_path / "trades.jsonl"
-    async with ReplayExchange(config) as exchange:
-        async with running_relay(exchange, sink, "none", rotate_after=1.5) as relay:
-            missing = await wait_for_delivery(exchange, sink, relay, timeout=60)
-            assert missing == set()
-            assert relay.stats.rotations >= 2
-            assert relay.stats.reconnects == 0 and relay.stats.gaps_found == 0
+    async with (
+        ReplayExchange(config) as exchange,
+        running_relay(exchange, sink, "none", rotate_after=1.5) as relay,
+    ):
+        missing = await wait_for_delivery(exchange, sink, relay, timeout=60)
+        assert missing == set()
+        assert relay.stats.rotations >= 2
+        assert relay.stats.reconnects == 0 and relay.stats.gaps_found == 0
     assert_exact_copies(exchange, published(sink))
 
 

@@ -25,6 +25,9 @@ def test_options_before_the_command_do_not_hide_it(capsys: pytest.CaptureFixture
 
 def test_the_console_script_runs() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "coinpulse.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "coinpulse.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "relay" in result.stdout and "exchange" in result.stdout

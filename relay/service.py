@@ -2,8 +2,8 @@
 
 Flow per frame: parse (bad frames -> dead-letter sink with the reason) -> trade-id
 continuity per pair (a jump opens a gap) -> per-pair batch -> sink. Background
-tasks close batches on time, publish heartbeats while idle, backfill due gaps over
-REST, save the checkpoint, and re-submit messages whose publish failed.
+tasks close batches on time, publish heartbeats while idle, backfill gaps over REST
+(relay.backfill), save the checkpoint, and re-submit messages whose publish failed.
 
 Exactly what is promised: every trade reaches the sink at least once (the
 checkpoint only advances over acknowledged trades, gaps are backfilled, failed
@@ -16,13 +16,16 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 
 from coinpulse import binance_frames, logs, messages
 from coinpulse.trade import SOURCE_REST, InvalidTrade, Trade
 from relay import batching
+from relay.backfill import Backfiller
 from relay.backoff import Backoff
 from relay.checkpoint import CheckpointStore, Positions
 from relay.feed import (
@@ -32,12 +35,7 @@ from relay.feed import (
     shard,
 )
 from relay.gaps import GapTracker
-from relay.rest import (
-    DEFAULT_WEIGHT_BUDGET,
-    HISTORICAL_TRADES_MAX_LIMIT,
-    HistoricalTrades,
-    RestRejected,
-)
+from relay.rest import DEFAULT_WEIGHT_BUDGET, HistoricalTrades
 from relay.sinks import Sink
 from relay.stats import RelayStats
 
@@ -87,8 +85,7 @@ class Relay:
         self._batcher = batching.Batcher(settings.batch_max_trades, settings.batch_max_delay)
         self._in_flight: dict[str, dict[int, int]] = {pair: {} for pair in settings.pairs}
         self._last_publish = time.monotonic()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._catch_up: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ---------- frames and trades
 
@@ -181,10 +178,10 @@ class Relay:
         await asyncio.sleep(delay)
         await self._submit(outbound, sink)
 
-    def _spawn(self, coroutine: object) -> None:
-        task = asyncio.ensure_future(coroutine)  # type: ignore[call-overload]
-        self._tasks.append(task)
-        task.add_done_callback(self._tasks.remove)
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _flush_loop(self) -> None:
         heartbeat = self.settings.heartbeat_every
@@ -196,84 +193,6 @@ class Relay:
             if heartbeat and now - self._last_publish >= heartbeat:
                 body, attributes = messages.encode_heartbeat(int(time.time() * 1000))
                 await self._submit(_Outbound(body, attributes), self.sink)
-
-    # ---------- gaps
-
-    def on_connected(self, pairs: list[str]) -> None:
-        """After every (re)connect, ask REST for what came after the last trade seen.
-
-        Trades missed just before a drop would otherwise stay unnoticed until the
-        next live trade of the pair reveals the gap.
-        """
-        self._catch_up.update(pair for pair in pairs if self.trackers[pair].last is not None)
-
-    async def _backfill_loop(self, rest: HistoricalTrades) -> None:
-        while not self.stopping.is_set():
-            await asyncio.sleep(0.25)
-            while self._catch_up:
-                await self._backfill(rest, self._catch_up.pop(), None)
-            now = time.monotonic()
-            for pair, tracker in self.trackers.items():
-                for gap in tracker.due(now, self.settings.gap_grace):
-                    await self._backfill(rest, pair, (gap.low, gap.high))
-
-    async def _backfill(
-        self, rest: HistoricalTrades, pair: str, span: tuple[int, int] | None
-    ) -> None:
-        """Fetch a gap [low, high] page by page, or (span None) everything after the last id.
-
-        Ids inside a gap that the exchange no longer serves are given up and counted.
-        A refused request (4xx) leaves the gap open for a later attempt.
-        """
-        tracker = self.trackers[pair]
-        low, high = span if span else ((tracker.last or 0) + 1, None)
-        cursor = low
-        while not self.stopping.is_set() and (high is None or cursor <= high):
-            limit = HISTORICAL_TRADES_MAX_LIMIT if high is None else high - cursor + 1
-            try:
-                rows = await rest.fetch(pair, cursor, limit)
-            except RestRejected as error:
-                log.error(
-                    "backfill refused; will retry later",
-                    extra=logs.fields(pair=pair, error=str(error)),
-                )
-                tracker.release(cursor, high if high is not None else cursor)
-                return
-            trades = await self._parse_rest_rows(pair, rows)
-            wanted = [
-                t for t in trades if t.trade_id >= cursor and (high is None or t.trade_id <= high)
-            ]
-            if high is not None:
-                first_id = wanted[0].trade_id if wanted else high + 1
-                if first_id > cursor:
-                    self._give_up(pair, tracker, cursor, first_id - 1)
-            for trade in wanted:
-                await self.accept(trade)
-            if high is None and len(rows) < HISTORICAL_TRADES_MAX_LIMIT:
-                return
-            cursor = wanted[-1].trade_id + 1 if wanted else (high or cursor) + 1
-        if high is not None and not tracker.open_within(low, high):
-            self.stats.gaps_filled += 1
-            log.info("gap filled", extra=logs.fields(pair=pair, low=low, high=high))
-
-    async def _parse_rest_rows(self, pair: str, rows: list[dict[str, object]]) -> list[Trade]:
-        received_at = int(time.time() * 1000)
-        trades: list[Trade] = []
-        for row in rows:
-            try:
-                trades.append(binance_frames.parse_rest_trade(pair, row, received_at))
-            except InvalidTrade as error:
-                await self.dead_letter(str(error), str(row), received_at)
-        return trades
-
-    def _give_up(self, pair: str, tracker: GapTracker, low: int, high: int) -> None:
-        abandoned = tracker.give_up(low, high)
-        if abandoned:
-            self.stats.gap_trades_unavailable += abandoned
-            log.warning(
-                "exchange no longer has these trades",
-                extra=logs.fields(pair=pair, low=low, high=high, trades=abandoned),
-            )
 
     # ---------- checkpoint
 
@@ -323,6 +242,14 @@ class Relay:
                 self.settings.rest_weight_budget,
                 self.settings.api_key,
             )
+            backfiller = Backfiller(
+                rest,
+                self.trackers,
+                self.stats,
+                accept=self.accept,
+                dead_letter=self.dead_letter,
+                grace=self.settings.gap_grace,
+            )
             shards = shard(self.settings.pairs, self.settings.max_streams_per_connection)
             feeds = [
                 ShardFeed(
@@ -330,7 +257,7 @@ class Relay:
                     pairs=pairs,
                     base_url=self.settings.ws_url,
                     handler=self.on_frame,
-                    connected=self.on_connected,
+                    connected=backfiller.on_connected,
                     stats=self.stats,
                     rotate_after=self.settings.rotate_after,
                 )
@@ -341,7 +268,7 @@ class Relay:
                 for coroutine in (
                     *(feed.run(self.stopping) for feed in feeds),
                     self._flush_loop(),
-                    self._backfill_loop(rest),
+                    backfiller.run(self.stopping),
                     self._checkpoint_loop(),
                 )
             ]

@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -126,5 +127,46 @@ def pubsub_emulator(port: int | None = None, log_path: Path | None = None) -> It
     try:
         wait_until(f"http://127.0.0.1:{port}/", process, timeout=60)
         yield f"127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
+def gcs_emulator_binary() -> Path:
+    """The gcp-storage-emulator launcher of this Python environment. Raises MissingPrerequisite."""
+    beside = Path(sys.executable).parent / "gcp-storage-emulator"
+    found = beside if beside.is_file() else shutil.which("gcp-storage-emulator")
+    if found is None:
+        raise MissingPrerequisite(
+            "the GCS emulator was not found: install the project (make install), "
+            "which brings the gcp-storage-emulator package"
+        )
+    return Path(found)
+
+
+@contextmanager
+def gcs_emulator(
+    port: int | None = None,
+    bucket: str | None = None,
+    data_dir: Path | None = None,
+    log_path: Path | None = None,
+) -> Iterator[str]:
+    """Run the GCS emulator; yields its http://host:port for STORAGE_EMULATOR_HOST.
+
+    Objects live in ``data_dir`` (kept across runs) or in memory; ``bucket`` is
+    created at start. The emulator sends no notifications.
+    """
+    port = port or free_port()
+    ensure_port_free(port)
+    args = [str(gcs_emulator_binary())]
+    if data_dir:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        args += ["--data-dir", str(data_dir)]
+    args += ["start", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--default-bucket", bucket] if bucket else []
+    args += [] if data_dir else ["--in-memory"]
+    process = spawn(args, log_path)
+    try:
+        wait_until(f"http://127.0.0.1:{port}/", process, timeout=60)
+        yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)

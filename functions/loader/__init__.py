@@ -1,0 +1,1 @@
+"""The GCS-finalize loader: each finalized lake object becomes warehouse rows exactly once."""

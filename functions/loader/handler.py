@@ -1,0 +1,121 @@
+"""One finalize event -> at most one load: what is acknowledged and what is retried.
+
+Acknowledged (the handler returns): a load, a load that had already happened (a
+redelivered event), an object that is not data or that no route knows, an event
+for a generation that is no longer the object's live one (a rerun replaced it; its
+own event loads it), an object quarantined as bad, an event too old to keep
+retrying, and a malformed event. Retried (the handler raises): everything else,
+e.g. Cloud Storage or BigQuery unavailable, or the local warehouse file staying
+locked; every retry of the same generation is deduplicated by the warehouse.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
+from cloudevents.abstract import CloudEvent
+from google.cloud import bigquery
+
+from coinpulse import logs, warehouse_db
+from functions.loader import events, objects, quarantine, routes
+from functions.loader.bigquery_warehouse import BigQueryWarehouse
+from functions.loader.duckdb_warehouse import DuckDBWarehouse
+from functions.loader.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+WAREHOUSE_ENV = "COINPULSE_WAREHOUSE"
+BIGQUERY, DUCKDB = "bigquery", "duckdb"
+LOADED, ALREADY_LOADED, QUARANTINED = "loaded", "already_loaded", "quarantined"
+SKIPPED, SUPERSEDED, TOO_OLD, MALFORMED = "skipped", "superseded", "too_old", "malformed"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Loader:
+    """What the handler works with: the warehouse, the lake's storage client, a clock."""
+
+    warehouse: Warehouse
+    storage: gcs.Client
+    now: Callable[[], datetime] = field(default=utc_now)
+
+
+def warehouse_from_env(storage_client: gcs.Client) -> Warehouse:
+    """The warehouse named by $COINPULSE_WAREHOUSE. Raises ValueError for an unknown name.
+
+    ``bigquery`` (default) takes ``BIGQUERY_PROJECT`` (default: the environment's
+    project) and ``BIGQUERY_LOCATION``; ``duckdb`` loads $COINPULSE_HOME/warehouse.duckdb.
+    """
+    kind = os.environ.get(WAREHOUSE_ENV, BIGQUERY).strip().lower()
+    if kind == BIGQUERY:
+        client = bigquery.Client(
+            project=os.environ.get("BIGQUERY_PROJECT") or None,
+            location=os.environ.get("BIGQUERY_LOCATION") or None,
+        )
+        return BigQueryWarehouse(client)
+    if kind == DUCKDB:
+        return DuckDBWarehouse(warehouse_db.default_path(), storage_client)
+    raise ValueError(f"{WAREHOUSE_ENV}={kind!r}: use {BIGQUERY} or {DUCKDB}")
+
+
+@functools.cache
+def loader_from_env() -> Loader:
+    """The process-wide loader, configured from the environment."""
+    client = gcs.Client()
+    return Loader(warehouse_from_env(client), client)
+
+
+def handle(event: CloudEvent, loader: Loader) -> str:
+    """Handle one event; returns what happened (LOADED, SKIPPED, ...). Raises to be retried."""
+    try:
+        announced = events.parse(event)
+    except events.MalformedEvent as error:
+        log.error("malformed event acknowledged", extra=logs.fields(error=str(error)))
+        return MALFORMED
+    where = announced.fields()
+    reason = routes.skip_reason(announced.name)
+    if announced.event_type != events.FINALIZED:
+        reason = f"event type {announced.event_type}"
+    target = None if reason else routes.resolve(announced.name)
+    if target is None:
+        log.info("object skipped", extra=logs.fields(**where, reason=reason or "no route"))
+        return SKIPPED
+    if events.too_old(announced, loader.now()):
+        log.error(
+            "event dropped: too old to retry; reload the object by hand",
+            extra=logs.fields(
+                **where,
+                event_time=announced.event_time.isoformat(),
+                max_age_seconds=events.MAX_EVENT_AGE.total_seconds(),
+            ),
+        )
+        return TOO_OLD
+    live = loader.storage.bucket(announced.bucket).get_blob(announced.name)
+    if live is None or live.generation != announced.generation:
+        live_generation = None if live is None else str(live.generation)
+        log.info(
+            "object skipped: not the live generation",
+            extra=logs.fields(**where, live_generation=live_generation),
+        )
+        return SUPERSEDED
+    table = target.route.table
+    try:
+        result = loader.warehouse.load(announced, target)
+    except objects.BadObject as error:
+        quarantine.quarantine(loader.storage, announced, table, str(error))
+        return QUARANTINED
+    outcome = ALREADY_LOADED if result.already_loaded else LOADED
+    log.info(
+        "object already loaded" if result.already_loaded else "object loaded",
+        extra=logs.fields(**where, table=table, job_id=result.job_id, rows=result.rows),
+    )
+    return outcome

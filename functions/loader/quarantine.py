@@ -1,0 +1,47 @@
+"""Bad objects: a copy under ``quarantine/`` with the error beside it, then acknowledged.
+
+An object that can never load (unparseable, not of its table's schema) is copied
+to ``quarantine/<name>`` and described in ``quarantine/<name>.error.json``; the
+loader logs it as one structured ERROR line and returns normally, so the event is
+acknowledged instead of retried for a day. The original object stays where it
+is. Copy and upload errors raise (the event is retried; both writes are
+idempotent). The loader ignores everything under ``quarantine/``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
+
+from coinpulse import logs
+from functions.loader import routes
+from functions.loader.events import StorageObject
+
+log = logging.getLogger(__name__)
+
+ERROR_SUFFIX = ".error.json"
+
+
+def quarantine(client: gcs.Client, bad: StorageObject, table: str, error: str) -> str:
+    """Copy the object's generation under quarantine/, write its error; returns the copy's name."""
+    bucket = client.bucket(bad.bucket)
+    name = routes.QUARANTINE_PREFIX + bad.name
+    bucket.copy_blob(bucket.blob(bad.name), bucket, name, source_generation=bad.generation)
+    report = {
+        **bad.fields(),
+        "table": table,
+        "error": error,
+        "event_id": bad.event_id,
+        "quarantined_at": datetime.now(UTC).isoformat(),
+    }
+    bucket.blob(name + ERROR_SUFFIX).upload_from_string(
+        json.dumps(report, indent=2), content_type="application/json"
+    )
+    log.error(
+        "bad object quarantined",
+        extra=logs.fields(**bad.fields(), table=table, error=error, quarantined_as=name),
+    )
+    return name

@@ -1,0 +1,37 @@
+"""The warehouse a finalized object loads into: one interface, chosen by configuration.
+
+``BigQueryWarehouse`` (functions/loader/bigquery_warehouse.py) runs load jobs in
+production; ``DuckDBWarehouse`` (functions/loader/duckdb_warehouse.py) loads the
+local stack's DuckDB file. Both keep the same promise: one object generation is
+loaded exactly once however often its event arrives, a bad object raises
+``BadObject`` (the caller quarantines it), and anything else that goes wrong
+raises, so that the event is retried.
+
+``functions.loader.handler.loader_from_env`` chooses one by configuration.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from functions.loader import routes
+from functions.loader.events import StorageObject
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What a load did: its job id, the rows it wrote, whether it had already run."""
+
+    job_id: str
+    rows: int | None
+    already_loaded: bool = False
+
+
+class Warehouse(abc.ABC):
+    """Loads one object generation into its route's table, exactly once."""
+
+    @abc.abstractmethod
+    def load(self, source: StorageObject, target: routes.Target) -> LoadResult:
+        """Load the object. Raises objects.BadObject for an object that can never load;
+        any other exception means "try again later"."""

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "functions.coingecko.cli",
         "load CoinGecko markets and OHLC candles into the lake",
     ),
+    "demo": ("coinpulse.demo", "run the whole streaming lane locally"),
 }
 
 Handler = Callable[[argparse.Namespace], int]

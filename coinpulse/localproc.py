@@ -58,6 +58,19 @@ def wait_until(check_url: str, process: subprocess.Popen[bytes], timeout: float)
     raise TimeoutError(f"{check_url} did not answer within {timeout:.0f} s")
 
 
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait until something listens on a local port; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode} while starting")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
+
+
 def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
     """SIGTERM the process group, then SIGKILL what is left after the grace period."""
     if process.poll() is not None:

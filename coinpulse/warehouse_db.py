@@ -1,5 +1,7 @@
 """The local DuckDB warehouse file: short connections, bounded waits for its lock.
 
+    python -m coinpulse.warehouse_db [--path FILE] "SELECT ..."   # one query, printed
+
 DuckDB lets one process open a database file for writing, or any number of
 processes open it read-only, never both at once. So nobody keeps the warehouse
 open: every writer (the loader, dbt runs) opens a read-write connection, runs one
@@ -16,10 +18,12 @@ threads of the loader never conflict with each other.
 
 from __future__ import annotations
 
+import argparse
 import random
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -106,3 +110,21 @@ def transaction(
             connection.commit()
         finally:
             connection.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one query read-only (waiting out a writer) and print its result."""
+    parser = argparse.ArgumentParser(
+        prog="python -m coinpulse.warehouse_db", description=main.__doc__
+    )
+    parser.add_argument("sql", help="the query, e.g. SELECT count(*) FROM crypto_raw.stream_prices")
+    parser.add_argument("--path", type=Path, help=f"default: {default_path()}")
+    parser.add_argument("--max-rows", type=int, default=100, help="rows to show (default: 100)")
+    args = parser.parse_args(argv)
+    with read(args.path) as connection:
+        connection.sql(args.sql).show(max_rows=args.max_rows, max_width=10_000)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

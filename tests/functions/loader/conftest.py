@@ -30,6 +30,7 @@ class Samples:
 
     FETCHED = FETCHED
     BUCKET = BUCKET
+    DAY = DAY
 
     @staticmethod
     def window_row(symbol: str = "BTCUSDT", minute: int = 0, pane: int = 0) -> dict[str, Any]:

@@ -115,16 +115,12 @@ def columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[Any
 
 
 def test_coingecko_files_land_in_tables_with_the_bigquery_schemas(
-    loader_url: str, home: Path, bucket: gcs.Bucket, samples: Any
+    loader_url: str, home: Path, upload: Any, samples: Any
 ) -> None:
-    def publish(kind: lake.LakeTable, payload: bytes) -> CloudEvent:
-        blob = bucket.blob(kind.object_name(samples.DAY))
-        blob.upload_from_string(payload)
-        return samples.finalize_event(blob.name, int(blob.generation))
-
-    first_markets = publish(lake.MARKETS, samples.markets_parquet(("bitcoin", "ethereum")))
-    candles = publish(lake.OHLC, samples.candles_parquet(("bitcoin", "ethereum")))
-    rerun_markets = publish(lake.MARKETS, samples.markets_parquet(("solana",)))
+    markets, ohlc = lake.MARKETS.object_name(samples.DAY), lake.OHLC.object_name(samples.DAY)
+    first_markets = upload(markets, samples.markets_parquet(("bitcoin", "ethereum")))
+    candles = upload(ohlc, samples.candles_parquet(("bitcoin", "ethereum")))
+    rerun_markets = upload(markets, samples.markets_parquet(("solana",)))
     assert [post(loader_url, event) for event in (first_markets, candles, rerun_markets)] == [
         200
     ] * 3

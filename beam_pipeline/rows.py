@@ -70,7 +70,6 @@ def window_row(
         "duplicates_dropped": stats.duplicates_dropped,
         "pane_index": pane.index,
         "pane_timing": PANE_TIMINGS[pane.timing],
-        "pane_is_last": pane.is_last,
         "emitted_at": rfc3339_ms(emitted_at),
     }
 

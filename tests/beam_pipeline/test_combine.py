@@ -1,3 +1,5 @@
+# mypy: disable-error-code="no-untyped-call"
+# (Apache Beam's API carries no type annotations.)
 """The window CombineFn: exact dedupe, open/close order, exact sums; and a property
 test against an independent DuckDB SQL reference over random trades with
 duplicates, in shuffled order, split into random chunks and merged in any order.

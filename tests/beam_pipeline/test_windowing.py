@@ -1,3 +1,5 @@
+# mypy: disable-error-code="no-untyped-call"
+# (Apache Beam's API carries no type annotations.)
 """Panes of the streaming windows under TestStream: early, on time, late and droppable.
 
 Runs the real transforms (lateness gate, windows, combine, row format) on the

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="no-untyped-call"
+# (Apache Beam's API carries no type annotations.)
 """The relay's messages -> chunks per symbol-minute, heartbeats dropped, dead letters kept."""
 
 from __future__ import annotations

@@ -1,0 +1,34 @@
+"""``coinpulse demo`` as a process: SIGTERM stops everything it started, nothing orphaned."""
+
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_sigterm_stops_every_process_the_demo_started(tmp_path: Path, demo: Any) -> None:
+    home = tmp_path / "home"
+    with demo.run(home) as process:
+        output = demo.wait_for_output(home, "Stop it with Ctrl-C.", process, timeout=180)
+        for name in ("Pub/Sub emulator", "GCS emulator", "loader", "watcher", "exchange"):
+            assert name in output
+        started = demo.processes_of(home)
+        assert len(started) >= 8  # demo, 2 emulators, loader, watcher, exchange, pipeline, relay
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(90) == 0
+    assert demo.processes_of(home) == []
+    output = (home / "demo.out").read_text()
+    assert "SIGTERM: stopping the stack" in output and "CoinPulse demo summary" in output
+    assert {log.name for log in (home / "logs").iterdir()} >= {
+        "pubsub.log",
+        "gcs.log",
+        "loader.log",
+        "watcher.log",
+        "exchange.log",
+        "pipeline.log",
+        "relay.log",
+        "demo.log",
+    }

@@ -128,7 +128,6 @@ def handle(args: argparse.Namespace) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse argv (default sys.argv[1:]) and run the backfill."""
-    logs.setup()
     parser = argparse.ArgumentParser(prog="coinpulse backfill", description=__doc__)
     configure(parser)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)

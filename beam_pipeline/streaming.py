@@ -239,7 +239,6 @@ def handle(args: argparse.Namespace) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse argv (default sys.argv[1:]) and run the streaming job."""
-    logs.setup()
     parser = argparse.ArgumentParser(prog="coinpulse pipeline", description=__doc__)
     configure(parser)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)

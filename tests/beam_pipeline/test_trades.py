@@ -1,0 +1,58 @@
+"""Compact trades, the decimal-places guard, chunks and time formatting."""
+
+from __future__ import annotations
+
+import pytest
+
+from beam_pipeline import trades
+from coinpulse.trade import InvalidTrade, Trade, build
+
+pytestmark = pytest.mark.unit
+
+T0 = 1_767_225_600_000
+
+
+def trade(price: str, quantity: str = "1", trade_id: int = 1, time: int = T0) -> Trade:
+    return build(
+        pair="ETHUSDT", trade_id=trade_id, price=price, quantity=quantity, trade_time=time,
+        event_time=None, is_buyer_maker=True, received_at=0, source="ws",
+    )  # fmt: skip
+
+
+def test_compact_keeps_the_exchange_strings() -> None:
+    assert trades.compact(trade("3300.12345678", "0.10000000")) == (
+        1, T0, "3300.12345678", "0.10000000", True,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("price", ["1.123456789", "1E-9", "1e3"])
+def test_more_than_eight_decimal_places_or_exponents_are_refused(price: str) -> None:
+    with pytest.raises(InvalidTrade, match="8 decimal places"):
+        trades.compact(trade(price))
+
+
+def test_trailing_zeros_beyond_eight_places_are_fine() -> None:
+    assert trades.compact(trade("1.1234567800"))[2] == "1.1234567800"
+
+
+def test_chunks_are_per_symbol_and_minute_and_stamped_with_their_earliest_trade() -> None:
+    pairs = [
+        ("BTCUSDT", (1, T0 + 61_000, "1", "1", False)),
+        ("BTCUSDT", (2, T0 + 5, "1", "1", False)),
+        ("ETHUSDT", (3, T0 + 9, "1", "1", False)),
+        ("BTCUSDT", (4, T0 + 1, "1", "1", False)),
+    ]
+    chunks = sorted(
+        (c.value[0], c.timestamp.micros // 1000, [t[0] for t in c.value[1]])
+        for c in trades.chunk_by_window(pairs)
+    )
+    assert chunks == [
+        ("BTCUSDT", T0 + 1, [2, 4]),
+        ("BTCUSDT", T0 + 61_000, [1]),
+        ("ETHUSDT", T0 + 9, [3]),
+    ]
+
+
+def test_times_are_rfc3339_utc_with_milliseconds() -> None:
+    assert trades.rfc3339_ms(T0 + 1_234) == "2026-01-01T00:00:01.234Z"
+    assert trades.window_start_ms(T0 + 59_999) == T0

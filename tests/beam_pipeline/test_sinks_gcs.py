@@ -1,0 +1,78 @@
+"""gs:// outputs against the local GCS emulator: create-only uploads and a backfill."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.api_core.exceptions import PreconditionFailed
+from google.cloud import storage
+
+from beam_pipeline import backfill, sinks
+from coinpulse import localproc
+
+pytestmark = pytest.mark.integration
+
+BUCKET = "coinpulse-lake"
+
+
+@pytest.fixture
+def gcs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[storage.Bucket]:
+    """A gcp-storage-emulator on a free port with one bucket; STORAGE_EMULATOR_HOST set."""
+    port = localproc.free_port()
+    emulator = Path(sys.executable).parent / "gcp-storage-emulator"
+    args = [str(emulator), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"]
+    process = localproc.spawn(args, tmp_path / "gcs.log")
+    try:
+        localproc.wait_until(f"http://127.0.0.1:{port}/", process, timeout=30)
+        monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+        sinks._gcs_client.cache_clear()
+        yield storage.Client().create_bucket(BUCKET)
+    finally:
+        sinks._gcs_client.cache_clear()
+        localproc.stop(process)
+
+
+def test_objects_are_uploaded_with_a_create_only_precondition(
+    gcs: storage.Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The emulator ignores preconditions (GCS enforces them), so check what is sent."""
+    sent: list[object] = []
+    upload = storage.Blob.upload_from_string
+
+    def spy(blob: storage.Blob, data: bytes, **kwargs: object) -> None:
+        sent.append(kwargs.get("if_generation_match"))
+        upload(blob, data, **kwargs)
+
+    monkeypatch.setattr(storage.Blob, "upload_from_string", spy)
+    path = f"gs://{BUCKET}/stream_prices/dt=2026-01-01/a.jsonl"
+    assert sinks.create_only(path, b'{"a":1}\n') is True
+    assert sent == [0]
+    blob = gcs.get_blob("stream_prices/dt=2026-01-01/a.jsonl")
+    assert blob is not None
+    assert blob.download_as_bytes() == b'{"a":1}\n'
+
+
+def test_backfill_writes_to_a_gs_prefix(gcs: storage.Bucket, tmp_path: Path) -> None:
+    csv = tmp_path / "BTCUSDT-trades-2024-03-01.csv"
+    csv.write_text("1,100.0,1.0,100.0,1709251200000,True,True\nbad row\n")
+    assert backfill.run(["--input", str(csv), "--output", f"gs://{BUCKET}/lake"]) == 0
+    names = sorted(blob.name for blob in gcs.list_blobs(prefix="lake/"))
+    assert [name.rsplit("-", 1)[0] for name in names] == [
+        "lake/dead_letters/dt=" + names[0].split("dt=")[1][:10] + "/dead_letters-backfill",
+        "lake/stream_prices/dt=2024-03-01/stream_prices-backfill",
+    ]
+
+
+def test_an_existing_object_is_a_no_op(
+    gcs: storage.Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What GCS answers a second create of the same name: 412, i.e. already written."""
+
+    def exists(blob: storage.Blob, data: bytes, **kwargs: object) -> None:
+        raise PreconditionFailed("At least one of the pre-conditions you specified did not hold.")
+
+    monkeypatch.setattr(storage.Blob, "upload_from_string", exists)
+    assert sinks.create_only(f"gs://{BUCKET}/stream_prices/b.jsonl", b"{}\n") is False

@@ -44,7 +44,7 @@ log = logging.getLogger("beam_pipeline.streaming")
 
 # Allowed lateness: 5 minutes. Trades normally arrive within a second of their
 # trade time, but after a dropped connection the relay backfills the gap over
-# REST (reconnect backoff up to 5 s, then paged requests), and Pub/Sub redelivers
+# REST (reconnect backoff capped at 10 s, then paged requests), and Pub/Sub redelivers
 # unacknowledged messages after the ack deadline (10 s by default, up to 600 s).
 # Five minutes covers those and costs only five more symbol-minutes of state.
 DEFAULT_ALLOWED_LATENESS_SECONDS = 300

@@ -15,6 +15,7 @@ import time
 
 SUITES: dict[str, str] = {
     "relay": "relay.bench",
+    "stack": "coinpulse.stack.bench",
 }
 
 

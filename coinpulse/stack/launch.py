@@ -63,6 +63,8 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
     """Start everything; returns the rows of the table. Raises RuntimeError, TimeoutError."""
     home, logs, ports = settings.home, settings.logs, settings.ports
     logs.mkdir(parents=True, exist_ok=True)
+    for emulator_log in ("pubsub.log", "gcs.log"):
+        (logs / emulator_log).write_bytes(b"")  # fresh logs per run, like the children's
     pubsub = resources.enter_context(
         localproc.pubsub_emulator(ports["pubsub"], log_path=logs / "pubsub.log")
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.testing.test_stream import TestStream
+from apache_beam.testing import test_stream
 
 from beam_pipeline import rows, sinks
 
@@ -59,7 +59,9 @@ def test_streaming_rows_of_one_flush_period_make_one_named_object(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(rows, "now_ms", lambda: PERIOD_START_MS + 30_000)
-    stream = TestStream().add_elements([{"n": 1}, {"n": 2}]).advance_watermark_to_infinity()
+    stream = (
+        test_stream.TestStream().add_elements([{"n": 1}, {"n": 2}]).advance_watermark_to_infinity()
+    )
     options = PipelineOptions(["--runner=BundleBasedDirectRunner", "--streaming"])
     with beam.Pipeline(options=options) as pipeline:
         _ = pipeline | stream | sinks.WriteStreamingObjects(str(tmp_path), "stream_prices", 120)

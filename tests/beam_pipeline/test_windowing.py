@@ -14,7 +14,7 @@ from typing import Any
 import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.testing.test_stream import TestStream
+from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 
 from beam_pipeline.lateness import SetAsideLateTrades
@@ -67,7 +67,9 @@ LATE_T7 = trade(7, 55, "90.0", "1.0", False)
 NEXT_MINUTE = trade(10, 65, "200.0", "1.0", False)
 
 
-def assert_stream(stream: TestStream, panes: list[tuple[Any, ...]], late_ids: list[int]) -> None:
+def assert_stream(
+    stream: test_stream.TestStream, panes: list[tuple[Any, ...]], late_ids: list[int]
+) -> None:
     """Run the gate and the windows over a TestStream; assert the panes and late trade ids."""
     options = PipelineOptions(["--runner=BundleBasedDirectRunner", "--streaming"])
     with beam.Pipeline(options=options) as pipeline:
@@ -86,7 +88,7 @@ def assert_stream(stream: TestStream, panes: list[tuple[Any, ...]], late_ids: li
 
 def test_early_on_time_late_and_droppable_panes_are_exact() -> None:
     stream = (
-        TestStream()
+        test_stream.TestStream()
         .advance_watermark_to(T0)
         .add_elements([chunk(T1, T2), chunk(T1)])  # T1 twice: a duplicate in another chunk
         .advance_processing_time(EARLY + 1)  # EARLY pane 0
@@ -120,7 +122,7 @@ def test_early_on_time_late_and_droppable_panes_are_exact() -> None:
 def test_a_window_never_seen_before_is_late_once_a_newer_one_expired() -> None:
     old = trade(20, -120, "50.0", "1.0", False)  # two minutes before T0
     stream = (
-        TestStream()
+        test_stream.TestStream()
         .advance_watermark_to(T0)
         .add_elements([chunk(T1)])
         .advance_watermark_to(T0 + 60 + LATENESS + 1)
@@ -137,7 +139,7 @@ def test_a_window_never_seen_before_is_late_once_a_newer_one_expired() -> None:
 def test_without_early_firing_a_window_fires_once_on_time() -> None:
     options = PipelineOptions(["--runner=BundleBasedDirectRunner", "--streaming"])
     stream = (
-        TestStream()
+        test_stream.TestStream()
         .advance_watermark_to(T0)
         .add_elements([chunk(T1, T2)])
         .advance_processing_time(60)

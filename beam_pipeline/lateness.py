@@ -145,7 +145,8 @@ class SetAsideLateTrades(
     def expand(
         self, chunks: PCollection[Chunk]
     ) -> tuple[PCollection[Chunk], PCollection[rows.Row]]:
-        gated = chunks | "Gate" >> beam.ParDo(self.gate).with_outputs(LATE, main="in_time")
+        gate = beam.ParDo(self.gate).with_input_types(tuple[str, Any])  # keys: deterministic str
+        gated = chunks | "Gate" >> gate.with_outputs(LATE, main="in_time")
         late_rows = gated[LATE] | "FormatLate" >> beam.ParDo(
             FormatLateTrades(self.allowed_lateness_seconds)
         )

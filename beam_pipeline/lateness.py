@@ -145,8 +145,12 @@ class SetAsideLateTrades(
     def expand(
         self, chunks: PCollection[Chunk]
     ) -> tuple[PCollection[Chunk], PCollection[rows.Row]]:
-        gate = beam.ParDo(self.gate).with_input_types(tuple[str, Any])  # keys: deterministic str
-        gated = chunks | "Gate" >> gate.with_outputs(LATE, main="in_time")
+        gated = (
+            chunks
+            # Typed (symbol, trades): the stateful gate's keys get a deterministic str coder.
+            | "TypeKeys" >> beam.Map(lambda chunk: chunk).with_output_types(tuple[str, Any])
+            | "Gate" >> beam.ParDo(self.gate).with_outputs(LATE, main="in_time")
+        )
         late_rows = gated[LATE] | "FormatLate" >> beam.ParDo(
             FormatLateTrades(self.allowed_lateness_seconds)
         )

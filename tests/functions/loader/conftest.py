@@ -66,7 +66,6 @@ class Samples:
             "duplicates_dropped": 0,
             "pane_index": pane,
             "pane_timing": "EARLY" if pane == 0 else "ON_TIME",
-            "pane_is_last": False,
             "emitted_at": at(20 + 40 * pane),
         }
 

@@ -91,11 +91,15 @@ def run(settings: StackConfig) -> int:
     started = time.monotonic()
     with ExitStack() as resources:
         children = Children(settings.logs)
+        resources.callback(children.stop_all)  # also when anything below raises
         try:
             rows = launch.start(settings, children, resources)
-        except (RuntimeError, TimeoutError, OSError) as error:
+        except Exception as error:  # any failure to start: say so, stop what started
             children.stop_all()
-            print(f"coinpulse demo: could not start the stack: {error}", file=sys.stderr)
+            print(
+                f"coinpulse demo: could not start the stack: {error!r} (logs in {settings.logs})",
+                file=sys.stderr,
+            )
             for child in children.exited():
                 print(f"the end of {child.log}:\n{child.tail()}", file=sys.stderr)
             return 1

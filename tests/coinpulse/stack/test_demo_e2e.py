@@ -38,6 +38,14 @@ def best_panes(warehouse: Path) -> dict[tuple[str, int], dict[str, Any]]:
     return {(row["symbol"], row["start_ms"]): row for row in rows}
 
 
+def coingecko_counts(warehouse: Path) -> list[tuple[Any, ...]]:
+    with warehouse_db.read(warehouse) as connection:
+        return connection.execute(
+            "SELECT (SELECT count(*) FROM crypto_raw.coingecko_markets), "
+            "(SELECT count(*) FROM crypto_raw.coingecko_ohlc_candles)"
+        ).fetchall()
+
+
 def test_the_warehouse_windows_equal_the_exchange_s_ground_truth(tmp_path: Path, demo: Any) -> None:
     home, truth = tmp_path / "home", tmp_path / "truth.jsonl"
     with demo.run(home, "--duration", str(DURATION), "--truth-file", str(truth)) as process:
@@ -59,6 +67,8 @@ def test_the_warehouse_windows_equal_the_exchange_s_ground_truth(tmp_path: Path,
         assert reference.mismatches(row, expected[(symbol, start)]) == [], (symbol, start)
         minutes[symbol].append(start)
     assert set(minutes) == set(symbols.DEFAULT_PAIRS)
+    coins = len(symbols.COINS)  # the CoinGecko lane ran at start, against the stand-in
+    assert coingecko_counts(home / "warehouse.duckdb") == [(coins, coins * 48)]
     for symbol, starts in minutes.items():
         traded = [
             start

@@ -18,8 +18,9 @@ from typing import Any
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
 from beam_pipeline.combine import WindowStats
-from beam_pipeline.trades import WINDOW_MS, TradeTuple, rfc3339_ms, window_start_ms
+from beam_pipeline.trades import WINDOW_MS, TradeTuple, window_start_ms
 from coinpulse import symbols
+from coinpulse.timefmt import rfc3339_ms
 
 Row = dict[str, Any]
 
@@ -94,20 +95,6 @@ def late_trade_rows(
         }
         for trade_id, trade_time, price, quantity, is_buyer_maker in trades
     ]
-
-
-def dead_letter_row(
-    stage: str, reason: str, raw: str | bytes, source: str, received_at: int
-) -> Row:
-    """An input that could not become a trade, kept whole with the reason (table dead_letters)."""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    return {
-        "stage": stage,
-        "reason": reason,
-        "raw": text,
-        "source": source,
-        "received_at": rfc3339_ms(received_at),
-    }
 
 
 def to_jsonl(rows: Iterable[Row]) -> bytes:

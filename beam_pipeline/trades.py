@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
 
 from apache_beam.transforms.window import TimestampedValue
 
@@ -30,8 +29,6 @@ WINDOW_MS = WINDOW_SECONDS * 1000
 # (trade_id, trade_time ms, price, quantity, is_buyer_maker)
 TradeTuple = tuple[int, int, str, str, bool]
 Chunk = tuple[str, tuple[TradeTuple, ...]]  # (symbol, trades of one window)
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def compact(trade: Trade) -> TradeTuple:
@@ -63,9 +60,3 @@ def chunk_by_window(trades: Iterable[tuple[str, TradeTuple]]) -> Iterator[Timest
         chunks[symbol, window_start_ms(trade[1])].append(trade)
     for (symbol, _), chunk in chunks.items():
         yield timestamped_chunk(symbol, chunk)
-
-
-def rfc3339_ms(time_ms: int) -> str:
-    """Milliseconds since epoch -> RFC 3339 UTC with milliseconds, e.g. 2026-01-01T00:00:00.000Z."""
-    moment = _EPOCH + timedelta(milliseconds=time_ms)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -15,8 +15,9 @@ redelivered copies of the very same message:
   that only advances when messages arrive (the local Beam Pub/Sub reader) moving
   through idle minutes.
 
-Dead letters carry ``{"stage","reason","raw","received_at"}`` with the reason also
-as an attribute (truncated to Pub/Sub's attribute value limit).
+Dead letters are rows of the ``dead_letters`` table (``dead_letter_record``), the same
+whether the relay publishes them or the pipeline writes them, with the reason also as
+an attribute (truncated to Pub/Sub's attribute value limit).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from coinpulse.timefmt import rfc3339_ms
 from coinpulse.trade import Trade
 
 ATTR_EVENT_TS = "event_ts"
@@ -66,12 +68,25 @@ def encode_heartbeat(now_ms: int) -> tuple[bytes, Attributes]:
     }
 
 
-def encode_dead_letter(
-    stage: str, reason: str, raw: str | bytes, received_at: int
-) -> tuple[bytes, Attributes]:
-    """A rejected input, kept whole with the reason it was rejected."""
+def dead_letter_record(
+    stage: str, reason: str, raw: str | bytes, source: str | None, received_at: int
+) -> dict[str, Any]:
+    """A rejected input, kept whole with the reason: one row of the dead_letters table."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    body = {"stage": stage, "reason": reason, "raw": text, "received_at": received_at}
+    return {
+        "stage": stage,
+        "reason": reason,
+        "raw": text,
+        "source": source,
+        "received_at": rfc3339_ms(received_at),
+    }
+
+
+def encode_dead_letter(
+    stage: str, reason: str, raw: str | bytes, source: str | None, received_at: int
+) -> tuple[bytes, Attributes]:
+    """A dead-letter record as a Pub/Sub message."""
+    body = dead_letter_record(stage, reason, raw, source, received_at)
     short_reason = reason.encode()[:MAX_ATTRIBUTE_BYTES].decode("utf-8", errors="ignore")
     return json.dumps(body).encode(), {ATTR_KIND: "dead_letter", ATTR_REASON: short_reason}
 

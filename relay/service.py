@@ -128,7 +128,9 @@ class Relay:
 
     async def dead_letter(self, reason: str, raw: str, received_at: int) -> None:
         self.stats.dead_letters[reason.split(":", maxsplit=1)[0]] += 1
-        body, attributes = messages.encode_dead_letter(DEAD_LETTER_STAGE, reason, raw, received_at)
+        body, attributes = messages.encode_dead_letter(
+            DEAD_LETTER_STAGE, reason, raw, self.settings.ws_url, received_at
+        )
         await self._submit(_Outbound(body, attributes), self.dead_letters)
 
     # ---------- publishing

@@ -26,6 +26,7 @@ from apache_beam.transforms.window import TimestampedValue
 from beam_pipeline import rows
 from beam_pipeline.sources import DEAD_LETTERS, archive, frames
 from beam_pipeline.trades import Chunk, TradeTuple, compact, timestamped_chunk, window_start_ms
+from coinpulse import messages
 from coinpulse.trade import InvalidTrade, Trade
 
 CHUNK_TRADES = 5000  # trades per emitted chunk; bounds memory per open symbol-minute
@@ -77,7 +78,9 @@ class ParseTradeFile(beam.DoFn):
                     raw_line = line.rstrip("\r\n")
                     yield TaggedOutput(
                         DEAD_LETTERS,
-                        rows.dead_letter_row(stage, str(error), raw_line, source, self.received_at),
+                        messages.dead_letter_record(
+                            stage, str(error), raw_line, source, self.received_at
+                        ),
                     )
                     continue
                 trades += 1

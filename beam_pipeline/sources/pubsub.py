@@ -80,7 +80,7 @@ class ParseTradeMessages(beam.DoFn):
 
     def _dead_letter(self, reason: str, raw: str | bytes) -> TaggedOutput[str, rows.Row]:
         self.dead_letters.inc()
-        row = rows.dead_letter_row(STAGE, reason, raw, self.subscription, rows.now_ms())
+        row = messages.dead_letter_record(STAGE, reason, raw, self.subscription, rows.now_ms())
         return TaggedOutput(DEAD_LETTERS, row)
 
 

@@ -13,7 +13,7 @@ from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
 from beam_pipeline import rows
 from beam_pipeline.combine import WindowTrades, window_stats
-from coinpulse import schemas
+from coinpulse import messages, schemas
 
 pytestmark = pytest.mark.unit
 
@@ -39,7 +39,9 @@ def test_every_row_kind_has_exactly_its_table_columns() -> None:
     assert list(extreme_window()) == names("stream_prices")
     late = rows.late_trade_rows("ETHUSDT", [(1, T0, "1.5", "2", True)], 300, T0)
     assert list(late[0]) == names("late_trades")
-    assert list(rows.dead_letter_row("s", "r", b"\xff raw", "src", T0)) == names("dead_letters")
+    assert list(messages.dead_letter_record("s", "r", b"\xff raw", "src", T0)) == names(
+        "dead_letters"
+    )
 
 
 def test_pane_and_times_are_written_as_the_schema_says() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from beam_pipeline import trades
+from coinpulse import timefmt
 from coinpulse.trade import InvalidTrade, Trade, build
 
 pytestmark = pytest.mark.unit
@@ -54,5 +55,5 @@ def test_chunks_are_per_symbol_and_minute_and_stamped_with_their_earliest_trade(
 
 
 def test_times_are_rfc3339_utc_with_milliseconds() -> None:
-    assert trades.rfc3339_ms(T0 + 1_234) == "2026-01-01T00:00:01.234Z"
+    assert timefmt.rfc3339_ms(T0 + 1_234) == "2026-01-01T00:00:01.234Z"
     assert trades.window_start_ms(T0 + 59_999) == T0

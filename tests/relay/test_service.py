@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from coinpulse import schemas
 from exchange import ExchangeConfig, ReplayExchange
 from relay import health
 from relay.checkpoint import NoCheckpoint
@@ -51,6 +52,9 @@ async def test_recorded_frames_become_trades_and_reasoned_dead_letters(tmp_path:
         "missing event type 'e'": 128,
     }
     assert {d["stage"] for d in dead} == {"relay"}
+    columns = [field["name"] for field in schemas.fields("dead_letters")]
+    assert all(list(d) == columns for d in dead)  # loadable into crypto_raw.dead_letters
+    assert dead[0]["received_at"] == "2021-10-12T00:24:34.723Z"
     assert all(json.loads(d["raw"]) for d in dead)  # the raw frame is kept whole
 
 

@@ -11,9 +11,11 @@ redelivered copies of the very same message:
   the batch, so two messages share it only if they carry the same trades (safe
   for Dataflow's id_label). Exact trade-level dedupe happens in the pipeline on
   (symbol, trade_id).
-- ``kind``: ``trades`` or ``heartbeat``. Heartbeats (empty body) keep a watermark
-  that only advances when messages arrive (the local Beam Pub/Sub reader) moving
-  through idle minutes.
+- ``kind``: ``trades``, ``heartbeat`` or ``dead_letter``. Heartbeats (empty body)
+  keep a watermark that only advances when messages arrive (the local Beam Pub/Sub
+  reader) moving through idle minutes. Dead letters published on the trades topic
+  (the relay's ``--dead-letter-sink`` may point there) pass through the pipeline
+  into its dead-letter output unchanged.
 
 Dead letters are rows of the ``dead_letters`` table (``dead_letter_record``), the same
 whether the relay publishes them or the pipeline writes them, with the reason also as
@@ -38,6 +40,7 @@ ATTR_COUNT = "count"
 ATTR_REASON = "reason"
 KIND_TRADES = "trades"
 KIND_HEARTBEAT = "heartbeat"
+KIND_DEAD_LETTER = "dead_letter"
 # Pub/Sub attribute values are limited to 1024 bytes (cloud.google.com/pubsub/quotas).
 MAX_ATTRIBUTE_BYTES = 1024
 
@@ -88,7 +91,7 @@ def encode_dead_letter(
     """A dead-letter record as a Pub/Sub message."""
     body = dead_letter_record(stage, reason, raw, source, received_at)
     short_reason = reason.encode()[:MAX_ATTRIBUTE_BYTES].decode("utf-8", errors="ignore")
-    return json.dumps(body).encode(), {ATTR_KIND: "dead_letter", ATTR_REASON: short_reason}
+    return json.dumps(body).encode(), {ATTR_KIND: KIND_DEAD_LETTER, ATTR_REASON: short_reason}
 
 
 def decode_trade_records(body: bytes | str) -> list[dict[str, Any]]:

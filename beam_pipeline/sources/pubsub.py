@@ -30,10 +30,11 @@ from apache_beam.transforms.window import TimestampedValue
 from beam_pipeline import rows
 from beam_pipeline.sources import DEAD_LETTERS
 from beam_pipeline.trades import Chunk, TradeTuple, chunk_by_window, compact
-from coinpulse import messages
+from coinpulse import messages, schemas
 from coinpulse.trade import InvalidTrade, Trade
 
 STAGE = "pipeline.pubsub"
+DEAD_LETTER_COLUMNS = {field["name"] for field in schemas.fields("dead_letters")}
 
 
 class ParseTradeMessages(beam.DoFn):
@@ -42,6 +43,7 @@ class ParseTradeMessages(beam.DoFn):
     Counters (namespace ``pipeline``): messages, heartbeats, trades, dead_letters.
     A message whose body is not JSON, or of an unknown kind, is one dead letter;
     in a valid message each invalid record is one dead letter and the rest count.
+    A ``dead_letter`` message (rejected upstream) goes to the dead letters as it is.
     """
 
     def __init__(self, subscription: str) -> None:
@@ -60,6 +62,9 @@ class ParseTradeMessages(beam.DoFn):
         if kind == messages.KIND_HEARTBEAT:
             self.heartbeats.inc()
             return
+        if kind == messages.KIND_DEAD_LETTER:
+            yield self._passed_on(message.data)
+            return
         if kind != messages.KIND_TRADES:
             yield self._dead_letter(f"unknown message kind {kind!r}", message.data)
             return
@@ -77,6 +82,17 @@ class ParseTradeMessages(beam.DoFn):
                 yield self._dead_letter(str(error), json.dumps(record))
         self.trades.inc(len(trades))
         yield from chunk_by_window(trades)
+
+    def _passed_on(self, body: bytes) -> TaggedOutput[str, rows.Row]:
+        """A dead letter rejected upstream (the relay): kept as it is, if it is one."""
+        try:
+            row = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            return self._dead_letter(f"invalid JSON in a dead letter: {error}", body)
+        if not isinstance(row, dict) or set(row) != DEAD_LETTER_COLUMNS:
+            return self._dead_letter("a dead letter without the dead_letters columns", body)
+        self.dead_letters.inc()
+        return TaggedOutput(DEAD_LETTERS, row)
 
     def _dead_letter(self, reason: str, raw: str | bytes) -> TaggedOutput[str, rows.Row]:
         self.dead_letters.inc()

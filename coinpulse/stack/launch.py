@@ -139,7 +139,15 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
     relay = children.start(
         "relay",
         coinpulse_command(
-            "relay", "--sink", f"pubsub:{settings.topic}", "--symbols", symbols, *relay_flags
+            "relay",
+            "--sink",
+            f"pubsub:{settings.topic}",
+            # Dead letters ride the trades topic; the pipeline files them in dead_letters/.
+            "--dead-letter-sink",
+            f"pubsub:{settings.topic}",
+            "--symbols",
+            symbols,
+            *relay_flags,
         ),
         f"{settings.url('relay', '/stats')} -> {settings.topic}",
         env,

@@ -71,7 +71,7 @@ class Summary:
             f"({count('pane_rows', 0)} pane rows in crypto_raw.stream_prices)",
             f"  objects loaded         {count('objects_loaded', 0)} (crypto_raw._load_ledger)",
             f"  dead letters           {count('dead_letters', 0)} in crypto_raw.dead_letters, "
-            f"{relay.get('dead_letters_total', 0)} from the relay (topic trades-dead-letter)",
+            f"({relay.get('dead_letters_total', 0)} of them from the relay)",
             f"  late trades            {count('late_trades', 0)}",
             f"  quarantined objects    {self.quarantined}",
             f"  CoinGecko rows         {count('coingecko_markets', 0)} markets, "

@@ -79,3 +79,13 @@ def test_malformed_messages_are_dead_letters(
     chunks, dead = parse(data, attributes)
     assert chunks == []
     assert [d["reason"][: len(reason)] for d in dead] == [reason]
+
+
+def test_dead_letters_rejected_upstream_pass_through_unchanged() -> None:
+    body, attributes = messages.encode_dead_letter(
+        "relay", "price must be positive: '-1'", '{"e":"trade","p":"-1"}', "ws://x", T0
+    )
+    chunks, dead = parse(body, attributes)
+    assert chunks == [] and dead == [json.loads(body)]
+    chunks, dead = parse(b'{"reason": "only one column"}', attributes)
+    assert chunks == [] and dead[0]["reason"] == "a dead letter without the dead_letters columns"

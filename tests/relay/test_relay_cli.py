@@ -99,7 +99,16 @@ def test_file_sink_health_stats_and_clean_sigterm(exchange: str, tmp_path: Path)
     port = localproc.free_port()
     relay = start_relay(exchange, f"file:{out}", port, tmp_path)
     localproc.wait_until(f"http://127.0.0.1:{port}/healthz", relay, timeout=30)
-    eventually(lambda: get_json(f"http://127.0.0.1:{port}/stats")["trades_published"] > 0)
+    # Both pairs traded and were published (a bursty market can leave one quiet a while).
+    eventually(
+        lambda: (
+            all(
+                pair["last_trade_id"]
+                for pair in get_json(f"http://127.0.0.1:{port}/stats")["pairs"].values()
+            )
+            and get_json(f"http://127.0.0.1:{port}/stats")["trades_published"] > 0
+        )
+    )
     stats = get_json(f"http://127.0.0.1:{port}/stats")
     assert get_json(f"http://127.0.0.1:{port}/healthz") == {"status": "ok"}
     relay.send_signal(signal.SIGTERM)

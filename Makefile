@@ -17,8 +17,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-lock:  ## re-resolve requirements.lock from pyproject.toml
-	uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
+lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
 
 requirements: $(STAMP)  ## regenerate each deployable unit's requirements.txt from the lock
 	for unit in relay functions; do \

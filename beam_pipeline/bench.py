@@ -74,8 +74,8 @@ def generate_archive_day(folder: Path, trades_per_pair: int, seed: int = 7) -> l
     return paths
 
 
-def bench_backfill(folder: Path) -> list[str]:
-    paths = generate_archive_day(folder, BACKFILL_TRADES_PER_PAIR)
+def bench_backfill(folder: Path, per_pair: int) -> list[str]:
+    paths = generate_archive_day(folder, per_pair)
     output = folder / "out"
     started = time.perf_counter()
     pipeline = beam.Pipeline(
@@ -95,7 +95,7 @@ def bench_backfill(folder: Path) -> list[str]:
         for row in written
         if reference.mismatches(row, expected[row["symbol"], _ms(row["window_start"])])
     )
-    trades = BACKFILL_TRADES_PER_PAIR * len(paths)
+    trades = per_pair * len(paths)
     return [
         f"backfill: {trades:,} trades ({len(paths)} pairs, one day) in {beam_seconds:.1f} s "
         f"= {trades / beam_seconds:,.0f} trades/s (FnApiRunner)",
@@ -126,12 +126,12 @@ class ObserveWindows(beam.DoFn):
         yield from ()
 
 
-def _publish_backlog(publisher: PublisherClient, topic: str) -> int:
-    """Publish STREAMING_TRADES trades over the last 90 s in BATCH_TRADES-trade messages."""
+def _publish_backlog(publisher: PublisherClient, topic: str, trades: int) -> int:
+    """Publish ``trades`` trades over the last 90 s in BATCH_TRADES-trade messages."""
     rng = random.Random(11)
     now = rows.now_ms()
     futures = []
-    per_pair = STREAMING_TRADES // len(symbols.DEFAULT_PAIRS)
+    per_pair = trades // len(symbols.DEFAULT_PAIRS)
     for pair in symbols.DEFAULT_PAIRS:
         prices = _random_walk(pair, per_pair, rng)
         for first in range(0, per_pair, BATCH_TRADES):
@@ -183,7 +183,7 @@ def streaming_pipeline(subscription: str) -> beam.Pipeline:
     return pipeline
 
 
-def bench_streaming(folder: Path) -> list[str]:
+def bench_streaming(folder: Path, trades: int) -> list[str]:
     topic = "projects/coinpulse-bench/topics/trades"
     subscription = "projects/coinpulse-bench/subscriptions/beam"
     with localproc.pubsub_emulator(log_path=folder / "pubsub.log") as host:
@@ -191,7 +191,7 @@ def bench_streaming(folder: Path) -> list[str]:
         publisher = PublisherClient()
         publisher.create_topic(name=topic)
         SubscriberClient().create_subscription(name=subscription, topic=topic)
-        total = _publish_backlog(publisher, topic)
+        total = _publish_backlog(publisher, topic, trades)
         stop = threading.Event()
         threading.Thread(target=_heartbeats, args=(publisher, topic, stop), daemon=True).start()
         _LATEST_COUNTS.clear()
@@ -204,6 +204,7 @@ def bench_streaming(folder: Path) -> list[str]:
         elapsed = time.perf_counter() - started
         stop.set()
         result.cancel()
+        os.environ.pop("PUBSUB_EMULATOR_HOST")
     return [
         f"streaming: {seen:,} of {total:,} trades through the window combine in {elapsed:.1f} s "
         f"= {seen / elapsed:,.0f} trades/s sustained (BundleBasedDirectRunner reading the "
@@ -212,7 +213,10 @@ def bench_streaming(folder: Path) -> list[str]:
     ]
 
 
-def run() -> list[str]:
-    """Run both benchmarks; human-readable result lines."""
+def run(quick: bool) -> list[str]:
+    """Run both benchmarks (a tenth of the data when quick); human-readable result lines."""
+    scale = 10 if quick else 1
     with tempfile.TemporaryDirectory(prefix="coinpulse-bench-") as folder:
-        return bench_backfill(Path(folder)) + bench_streaming(Path(folder))
+        return bench_backfill(Path(folder), BACKFILL_TRADES_PER_PAIR // scale) + bench_streaming(
+            Path(folder), STREAMING_TRADES // scale
+        )

@@ -16,6 +16,7 @@ import time
 
 SUITES: dict[str, str] = {
     "relay": "relay.bench",
+    "pipeline": "beam_pipeline.bench",
     "stack": "coinpulse.stack.bench",
 }
 

@@ -2,11 +2,11 @@ from pathlib import Path
 
 import pytest
 
-from relay.checkpoint import FileCheckpoint, NoCheckpoint, open_checkpoint
+from coinpulse import localproc
+from relay.checkpoint import FileCheckpoint, GcsCheckpoint, NoCheckpoint, open_checkpoint
 
-pytestmark = pytest.mark.unit
 
-
+@pytest.mark.unit
 def test_file_checkpoint_round_trips_and_replaces_atomically(tmp_path: Path) -> None:
     store = open_checkpoint(str(tmp_path / "cp" / "relay.json"))
     assert isinstance(store, FileCheckpoint)
@@ -17,8 +17,26 @@ def test_file_checkpoint_round_trips_and_replaces_atomically(tmp_path: Path) -> 
     assert sorted(p.name for p in (tmp_path / "cp").iterdir()) == ["relay.json"]
 
 
+@pytest.mark.unit
 def test_none_disables_the_checkpoint() -> None:
     store = open_checkpoint("none")
     assert isinstance(store, NoCheckpoint)
     store.save({"BTCUSDT": 1})
     assert store.load() == {}
+
+
+@pytest.mark.integration
+def test_gcs_checkpoint_round_trips_on_the_emulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with localproc.gcs_emulator(bucket="relay-state", log_path=tmp_path / "gcs.log") as host:
+        monkeypatch.setenv("STORAGE_EMULATOR_HOST", host)
+        store = open_checkpoint("gs://relay-state/relay/checkpoint.json")
+        assert isinstance(store, GcsCheckpoint)
+        assert store.load() == {}
+        store.save({"BTCUSDT": 41})
+        store.save({"BTCUSDT": 42, "ADAUSDT": 7})
+        assert open_checkpoint("gs://relay-state/relay/checkpoint.json").load() == {
+            "BTCUSDT": 42,
+            "ADAUSDT": 7,
+        }

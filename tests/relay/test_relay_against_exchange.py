@@ -122,6 +122,18 @@ async def test_rotation_opens_the_new_connection_before_closing_the_old(tmp_path
     assert_exact_copies(exchange, published(sink))
 
 
+async def test_server_pings_are_answered_so_the_connection_stays(tmp_path: Path) -> None:
+    config = ExchangeConfig(pairs=PAIRS, seed=14, rate=20.0, ping_interval=0.2, pong_timeout=0.5)
+    sink = tmp_path / "trades.jsonl"
+    async with (
+        ReplayExchange(config) as exchange,
+        running_relay(exchange, sink, "none") as relay,
+    ):
+        await asyncio.sleep(3.0)  # 15 pings, each to be answered within 0.5 s
+        assert relay.stats.reconnects == 0 and exchange.connections == 1
+        assert relay.stats.trades_received > 0
+
+
 async def test_a_restart_backfills_what_it_missed_from_the_checkpoint(tmp_path: Path) -> None:
     config = ExchangeConfig(pairs=PAIRS, seed=12, rate=60.0, max_trades=600)
     sink = tmp_path / "trades.jsonl"

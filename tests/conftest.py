@@ -1,4 +1,4 @@
-"""Shared fixtures: the real Pub/Sub emulator (gcloud SDK) on a free port."""
+"""Shared fixtures: the real Pub/Sub emulator (gcloud SDK) and GCS emulator on free ports."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ def pubsub_env(pubsub_emulator_host: str, monkeypatch: pytest.MonkeyPatch) -> st
     """Points the Google Pub/Sub client at the emulator for one test."""
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_emulator_host)
     return pubsub_emulator_host
+
+
+@pytest.fixture
+def storage_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A gcp-storage-emulator for one test, in memory; STORAGE_EMULATOR_HOST points at it."""
+    with localproc.gcs_emulator(log_path=tmp_path / "gcs.log") as host:
+        monkeypatch.setenv("STORAGE_EMULATOR_HOST", host)
+        yield host

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from google.api_core.exceptions import PreconditionFailed
 from google.cloud import storage
 
 from beam_pipeline import backfill, sinks
-from coinpulse import localproc
 
 pytestmark = pytest.mark.integration
 
@@ -21,20 +19,13 @@ BUCKET = "coinpulse-lake"
 
 
 @pytest.fixture
-def gcs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[storage.Bucket]:
-    """A gcp-storage-emulator on a free port with one bucket; STORAGE_EMULATOR_HOST set."""
-    port = localproc.free_port()
-    emulator = Path(sys.executable).parent / "gcp-storage-emulator"
-    args = [str(emulator), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"]
-    process = localproc.spawn(args, tmp_path / "gcs.log")
+def gcs(storage_emulator: str) -> Iterator[storage.Bucket]:
+    """The lake bucket on a GCS emulator, with the sinks' cached client reset around it."""
+    sinks._gcs_client.cache_clear()
     try:
-        localproc.wait_until(f"http://127.0.0.1:{port}/", process, timeout=30)
-        monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
-        sinks._gcs_client.cache_clear()
         yield storage.Client().create_bucket(BUCKET)
     finally:
         sinks._gcs_client.cache_clear()
-        localproc.stop(process)
 
 
 def test_objects_are_uploaded_with_a_create_only_precondition(

@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import pytest
+from google.cloud import storage
 
-from coinpulse import localproc
 from relay.checkpoint import FileCheckpoint, GcsCheckpoint, NoCheckpoint, open_checkpoint
 
 
@@ -26,17 +26,14 @@ def test_none_disables_the_checkpoint() -> None:
 
 
 @pytest.mark.integration
-def test_gcs_checkpoint_round_trips_on_the_emulator(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with localproc.gcs_emulator(bucket="relay-state", log_path=tmp_path / "gcs.log") as host:
-        monkeypatch.setenv("STORAGE_EMULATOR_HOST", host)
-        store = open_checkpoint("gs://relay-state/relay/checkpoint.json")
-        assert isinstance(store, GcsCheckpoint)
-        assert store.load() == {}
-        store.save({"BTCUSDT": 41})
-        store.save({"BTCUSDT": 42, "ADAUSDT": 7})
-        assert open_checkpoint("gs://relay-state/relay/checkpoint.json").load() == {
-            "BTCUSDT": 42,
-            "ADAUSDT": 7,
-        }
+def test_gcs_checkpoint_round_trips_on_the_emulator(storage_emulator: str) -> None:
+    storage.Client().create_bucket("relay-state")
+    store = open_checkpoint("gs://relay-state/relay/checkpoint.json")
+    assert isinstance(store, GcsCheckpoint)
+    assert store.load() == {}
+    store.save({"BTCUSDT": 41})
+    store.save({"BTCUSDT": 42, "ADAUSDT": 7})
+    assert open_checkpoint("gs://relay-state/relay/checkpoint.json").load() == {
+        "BTCUSDT": 42,
+        "ADAUSDT": 7,
+    }

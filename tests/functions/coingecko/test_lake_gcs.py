@@ -1,17 +1,13 @@
 """Writing the lake to gs:// against the local GCS emulator (STORAGE_EMULATOR_HOST)."""
 
 import io
-import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from google.cloud import storage
 
-from coinpulse import localproc
 from functions.coingecko import lake, rows
 from functions.coingecko.standin import data
 
@@ -22,20 +18,11 @@ NOW = datetime(2026, 5, 18, 12, 49, 21, tzinfo=UTC)
 
 
 @pytest.fixture
-def gcs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[storage.Client]:
-    """The gcp-storage-emulator process, with a bucket named cg-lake."""
-    port = localproc.free_port()
-    binary = Path(sys.executable).parent / "gcp-storage-emulator"
-    command = [str(binary), "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"]
-    process = localproc.spawn(command, tmp_path / "gcs.log")
-    try:
-        localproc.wait_until(f"http://127.0.0.1:{port}/", process, timeout=60)
-        monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
-        client = storage.Client.create_anonymous_client()
-        client.create_bucket("cg-lake")
-        yield client
-    finally:
-        localproc.stop(process)
+def gcs(storage_emulator: str) -> storage.Client:
+    """An anonymous client of a GCS emulator holding a bucket named cg-lake."""
+    client = storage.Client.create_anonymous_client()
+    client.create_bucket("cg-lake")
+    return client
 
 
 def candles(coin_ids: tuple[str, ...]) -> pa.Table:

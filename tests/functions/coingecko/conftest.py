@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -43,18 +41,6 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
-
-
 @contextmanager
 def standin_process(log_path: Path, *args: str) -> Iterator[str]:
     """``python -m functions.coingecko.standin`` on a free port; yields its base URL."""
@@ -84,7 +70,7 @@ def function_process(target: str, log_path: Path, env: dict[str, str]) -> Iterat
     ]
     process = localproc.spawn(command, log_path, env=subprocess_env(**env))
     try:
-        wait_for_port(port, process)
+        localproc.wait_for_port(port, process, timeout=60)
         yield f"http://127.0.0.1:{port}/"
     finally:
         localproc.stop(process)

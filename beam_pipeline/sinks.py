@@ -13,7 +13,8 @@ under half the quota. A row that reaches the flush after its period was closed
 (a race at the boundary) goes into a late pane of that period, i.e. one extra
 object; see docs/pipeline.md for the arithmetic.
 
-Names are ``<prefix>/<output>/dt=YYYY-MM-DD/hh=HH/<output>-<period start>-p<pane>-<digest>.jsonl``
+Names follow the lake contract (``coinpulse.lake``):
+``<prefix>/<output>/dt=YYYY-MM-DD/hh=HH/<output>-<period start>-p<pane>-<digest>.jsonl``
 in streaming and ``<prefix>/<output>/dt=YYYY-MM-DD/<output>-backfill-<digest>.jsonl``
 in backfill, where the digest is the SHA-256 of the content. Objects are created
 only if absent (``if_generation_match=0`` on GCS, an atomic hard link locally):
@@ -28,7 +29,7 @@ import hashlib
 import math
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,7 @@ from google.api_core.exceptions import PreconditionFailed
 from google.cloud import storage
 
 from beam_pipeline import rows
+from coinpulse import lake
 
 # BigQuery: 1,500 load jobs per table per day, failed jobs included
 # (cloud.google.com/bigquery/quotas#load_jobs). CoinPulse keeps each table's
@@ -97,7 +99,7 @@ def create_only(path: str, data: bytes) -> bool:
         blob = _gcs_client().bucket(bucket).blob(name)
         try:
             blob.upload_from_string(
-                data, content_type="application/x-ndjson", if_generation_match=0
+                data, content_type=lake.JSONL_CONTENT_TYPE, if_generation_match=0
             )
         except PreconditionFailed:
             return False
@@ -131,9 +133,10 @@ class _WriteObjects(beam.DoFn):
         self.objects = Metrics.counter("sink", f"{output}_objects")
         self.rows = Metrics.counter("sink", f"{output}_rows")
 
-    def write(self, folder: str, stem: str, batch: Iterable[rows.Row]) -> str:
+    def write(self, name: Callable[[str], str], batch: Iterable[rows.Row]) -> str:
+        """Write the batch as the object ``name(digest)`` under the prefix; returns its path."""
         data, digest = encode(batch)
-        path = FileSystems.join(self.prefix, self.output, folder, f"{stem}-{digest}.jsonl")
+        path = FileSystems.join(self.prefix, name(digest))
         if create_only(path, data):
             self.objects.inc()
             self.rows.inc(data.count(b"\n"))
@@ -150,9 +153,8 @@ class WriteFlushPeriod(_WriteObjects):
         pane: Any = beam.DoFn.PaneInfoParam,
     ) -> Iterator[str]:
         start = datetime.fromtimestamp(period.start.micros / 1e6, UTC)
-        folder = start.strftime("dt=%Y-%m-%d/hh=%H")
-        stem = f"{self.output}-{start.strftime('%Y%m%dT%H%M%SZ')}-p{pane.index}"
-        yield self.write(folder, stem, element[1])
+        name = functools.partial(lake.streaming_object, self.output, start, pane.index)
+        yield self.write(name, element[1])
 
 
 class WriteDay(_WriteObjects):
@@ -160,7 +162,7 @@ class WriteDay(_WriteObjects):
 
     def process(self, element: tuple[str, Iterable[rows.Row]]) -> Iterator[str]:
         day, batch = element
-        yield self.write(f"dt={day}", f"{self.output}-backfill", batch)
+        yield self.write(functools.partial(lake.backfill_object, self.output, day), batch)
 
 
 class WriteStreamingObjects(beam.PTransform[PCollection[rows.Row], PCollection[str]]):

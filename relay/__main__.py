@@ -2,6 +2,6 @@
 
 import sys
 
-from coinpulse.cli import main
+from commands.main import main
 
 sys.exit(main(["relay", *sys.argv[1:]]))

@@ -1,16 +1,21 @@
-"""Shared fixtures: the real Pub/Sub emulator (gcloud SDK) and GCS emulator on free ports."""
+"""Shared fixtures: the real Pub/Sub and GCS emulators on free ports.
+
+The lake samples (fixtures_lake.py) and the CoinGecko fixtures (fixtures_coingecko.py)
+are plugins beside this file, shared by the tests of every unit that needs them.
+"""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from coinpulse import localproc
+from commands import localproc
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["fixtures_lake", "fixtures_coingecko"]
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +39,23 @@ def storage_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     with localproc.gcs_emulator(log_path=tmp_path / "gcs.log") as host:
         monkeypatch.setenv("STORAGE_EMULATOR_HOST", host)
         yield host
+
+
+class NotAUnitTest(AssertionError):
+    """A test marked ``unit`` started a process or a server: mark it ``integration``."""
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``unit`` means in-process: no child process and no listening socket, enforced here."""
+    if request.node.get_closest_marker("unit") is None:
+        yield
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise NotAUnitTest(f"{request.node.nodeid} is marked unit but starts a process or server")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess.Popen, "__init__", refuse)
+        patch.setattr(socket.socket, "listen", refuse)
+        yield

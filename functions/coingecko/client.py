@@ -2,7 +2,7 @@
 
 ``CoinGecko`` is the interface the loads depend on; ``HttpCoinGecko`` implements it
 against any server that speaks CoinGecko's v3 protocol: the real API or the local
-stand-in (``functions.coingecko.standin``), chosen by base URL alone.
+stand-in (``standins.coingecko``), chosen by base URL alone.
 
 What is retried: HTTP 429 and 5xx, connection errors, timeouts and unreadable JSON,
 up to ``MAX_ATTEMPTS`` per request. The wait is the server's Retry-After when given,

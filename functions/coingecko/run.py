@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from coinpulse import logs, paths, symbols
-from functions.coingecko import lake
+from coinpulse import lake, logs, paths, symbols
+from functions.coingecko import writer
 from functions.coingecko.client import (
     DEFAULT_BASE_URL,
     CoinGecko,
@@ -114,16 +114,14 @@ class RunResult:
         }
 
 
-def _write(
-    result: LoadResult, target: str, table: lake.LakeTable, day: date, rows: list[Any]
-) -> None:
+def _write(result: LoadResult, target: str, route: lake.Route, day: date, rows: list[Any]) -> None:
     if rows:
-        result.uri = lake.write(target, table, day, lake.to_arrow(rows, table))
+        result.uri = writer.write(target, route, day, writer.to_arrow(rows, route))
         result.rows = len(rows)
     log.info(
         "CoinGecko load written" if rows else "CoinGecko load had nothing to write",
         extra=logs.fields(
-            table=table.table,
+            table=route.table,
             snapshot_date=day.isoformat(),
             rows=result.rows,
             object=result.uri,
@@ -141,14 +139,14 @@ def load_markets(
     now: Clock = utc_now,
 ) -> LoadResult:
     """One /coins/markets call -> the date's markets file (one row per coin)."""
-    result = LoadResult(lake.MARKETS.table)
+    result = LoadResult(lake.COINGECKO_MARKETS.table)
     try:
         payload = client.markets(coin_ids)
         rows, result.failures = market_rows(payload, coin_ids, day, now())
     except (CoinGeckoError, InvalidPayload) as error:
         log.error("CoinGecko markets call failed", extra=logs.fields(reason=str(error)))
         rows, result.failures = [], dict.fromkeys(coin_ids, str(error))
-    _write(result, target, lake.MARKETS, day, rows)
+    _write(result, target, lake.COINGECKO_MARKETS, day, rows)
     return result
 
 
@@ -161,7 +159,7 @@ def load_ohlc(
     now: Clock = utc_now,
 ) -> LoadResult:
     """One /coins/{id}/ohlc call per coin -> the date's candles file."""
-    result = LoadResult(lake.OHLC.table)
+    result = LoadResult(lake.COINGECKO_OHLC.table)
     rows: list[Any] = []
     for coin_id in coin_ids:
         try:
@@ -173,7 +171,7 @@ def load_ohlc(
                 extra=logs.fields(coin_id=coin_id, reason=str(error)),
             )
             result.failures[coin_id] = str(error)
-    _write(result, target, lake.OHLC, day, rows)
+    _write(result, target, lake.COINGECKO_OHLC, day, rows)
     return result
 
 

@@ -1,6 +1,6 @@
 """Production: one BigQuery load job per object generation, with a deterministic job id.
 
-Every job gets ``routes.job_id(...)``, derived from bucket, name and generation. A
+Every job gets ``jobs.job_id(...)``, derived from bucket, name and generation. A
 redelivered event, or a retried insert whose first try reached BigQuery, meets
 409 "Already Exists"; the loader then fetches that job and treats it as its own:
 done without error is success, running is waited for, failed for bad data is a
@@ -25,8 +25,8 @@ from typing import Any, Protocol
 from google.api_core.exceptions import Conflict, GoogleAPICallError
 from google.cloud import bigquery
 
-from coinpulse import logs, schemas
-from functions.loader import objects, routes
+from coinpulse import lake, logs, schemas
+from functions.loader import jobs, objects
 from functions.loader.events import StorageObject
 from functions.loader.warehouse import LoadResult, Warehouse
 
@@ -41,8 +41,8 @@ JOB_WAIT_SECONDS = 300.0
 # the data does not parse or does not fit the schema.
 BAD_DATA_REASONS = frozenset({"invalid"})
 FORMATS = {
-    routes.JSONL: bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
-    routes.PARQUET: bigquery.SourceFormat.PARQUET,
+    lake.JSONL: bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+    lake.PARQUET: bigquery.SourceFormat.PARQUET,
 }
 LABELS = {"component": "coinpulse-loader"}
 
@@ -71,7 +71,7 @@ def schema(table: str) -> list[bigquery.SchemaField]:
     return [bigquery.SchemaField.from_api_repr(field) for field in schemas.fields(table)]
 
 
-def load_config(route: routes.Route, *, staging: bool = False) -> bigquery.LoadJobConfig:
+def load_config(route: lake.Route, *, staging: bool = False) -> bigquery.LoadJobConfig:
     """The load job configuration of a route (``staging``: into an UPSERT's staging table)."""
     config = bigquery.LoadJobConfig(
         schema=schema(route.table),
@@ -88,7 +88,7 @@ def load_config(route: routes.Route, *, staging: bool = False) -> bigquery.LoadJ
     config.create_disposition = bigquery.CreateDisposition.CREATE_NEVER
     config.write_disposition = (
         bigquery.WriteDisposition.WRITE_APPEND
-        if route.write == routes.APPEND
+        if route.write == lake.APPEND
         else bigquery.WriteDisposition.WRITE_TRUNCATE
     )
     config.time_partitioning = bigquery.TimePartitioning(
@@ -98,7 +98,7 @@ def load_config(route: routes.Route, *, staging: bool = False) -> bigquery.LoadJ
     return config
 
 
-def merge_sql(route: routes.Route, target: str, staging: str) -> str:
+def merge_sql(route: lake.Route, target: str, staging: str) -> str:
     """MERGE staging rows into the table on the route's key, newer-or-equal versions winning."""
     names = [field["name"] for field in schemas.fields(route.table)]
     on = " AND ".join(f"t.`{column}` = s.`{column}`" for column in route.key)
@@ -123,15 +123,15 @@ class BigQueryWarehouse(Warehouse):
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def _table(self, route: routes.Route, suffix: str = "") -> str:
+    def _table(self, route: lake.Route, suffix: str = "") -> str:
         return f"{self.client.project}.{route.dataset}.{route.table}{suffix}"
 
-    def load(self, source: StorageObject, target: routes.Target) -> LoadResult:
+    def load(self, source: StorageObject, target: lake.Target) -> LoadResult:
         route = target.route
-        if route.write == routes.UPSERT:
+        if route.write == lake.UPSERT:
             return self._upsert(source, route)
         destination = self._table(route)
-        if route.write == routes.REPLACE_DATE and target.day is not None:
+        if route.write == lake.REPLACE_DATE and target.day is not None:
             destination += f"${target.day:%Y%m%d}"
         config = load_config(route)
         job, existing = self._run(
@@ -144,8 +144,8 @@ class BigQueryWarehouse(Warehouse):
         )
         return LoadResult(job.job_id, job.output_rows, already_loaded=existing)
 
-    def _upsert(self, source: StorageObject, route: routes.Route) -> LoadResult:
-        first_id = routes.job_id(route.table, source.bucket, source.name, source.generation)
+    def _upsert(self, source: StorageObject, route: lake.Route) -> LoadResult:
+        first_id = jobs.job_id(route.table, source.bucket, source.name, source.generation)
         staging = f"{self.client.project}.{route.dataset}._staging_{first_id}"
         config = load_config(route, staging=True)
         self._run(
@@ -167,7 +167,7 @@ class BigQueryWarehouse(Warehouse):
         return LoadResult(merge.job_id, merge.num_dml_affected_rows, already_loaded=existing)
 
     def _run(
-        self, kind: str, source: StorageObject, route: routes.Route, start: Callable[[str], Job]
+        self, kind: str, source: StorageObject, route: lake.Route, start: Callable[[str], Job]
     ) -> tuple[Job, bool]:
         """Start (or find) the job under its deterministic id and wait for it.
 
@@ -176,7 +176,7 @@ class BigQueryWarehouse(Warehouse):
         concurrent.futures.TimeoutError when the job is still running.
         """
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            job_id = routes.job_id(
+            job_id = jobs.job_id(
                 route.table,
                 source.bucket,
                 source.name,

@@ -17,7 +17,6 @@ from typing import Any
 
 from cloudevents.abstract import CloudEvent
 
-FINALIZED = "google.cloud.storage.object.v1.finalized"
 # Events older than this are dropped with an error log. Eventarc retries for 24 h,
 # with backoff up to 600 s; every retried BigQuery job that fails counts against the
 # 1,500 load jobs per table per day (cloud.google.com/bigquery/quotas). An event

@@ -5,8 +5,8 @@ redelivered event), an object that is not data or that no route knows, an event
 for a generation that is no longer the object's live one (a rerun replaced it; its
 own event loads it), an object quarantined as bad, an event too old to keep
 retrying, and a malformed event. Retried (the handler raises): everything else,
-e.g. Cloud Storage or BigQuery unavailable, or the local warehouse file staying
-locked; every retry of the same generation is deduplicated by the warehouse.
+e.g. Cloud Storage or BigQuery unavailable (or, in the local stack, the DuckDB
+file staying locked); every retry of the same generation is deduplicated by the warehouse.
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ from datetime import UTC, datetime
 
 import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
 from cloudevents.abstract import CloudEvent
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from coinpulse import logs, warehouse_db
-from functions.loader import events, objects, quarantine, routes
+from coinpulse import lake, logs
+from functions.loader import events, objects, quarantine
 from functions.loader.bigquery_warehouse import BigQueryWarehouse
-from functions.loader.duckdb_warehouse import DuckDBWarehouse
 from functions.loader.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-WAREHOUSE_ENV = "COINPULSE_WAREHOUSE"
-BIGQUERY, DUCKDB = "bigquery", "duckdb"
+BIGQUERY_ENDPOINT_ENV = "BIGQUERY_API_ENDPOINT"
 LOADED, ALREADY_LOADED, QUARANTINED = "loaded", "already_loaded", "quarantined"
 SKIPPED, SUPERSEDED, TOO_OLD, MALFORMED = "skipped", "superseded", "too_old", "malformed"
 
@@ -49,29 +49,30 @@ class Loader:
     now: Callable[[], datetime] = field(default=utc_now)
 
 
-def warehouse_from_env(storage_client: gcs.Client) -> Warehouse:
-    """The warehouse named by $COINPULSE_WAREHOUSE. Raises ValueError for an unknown name.
+def bigquery_client() -> bigquery.Client:
+    """A BigQuery client for ``BIGQUERY_PROJECT`` (default: the environment's project).
 
-    ``bigquery`` (default) takes ``BIGQUERY_PROJECT`` (default: the environment's
-    project) and ``BIGQUERY_LOCATION``; ``duckdb`` loads $COINPULSE_HOME/warehouse.duckdb.
+    ``BIGQUERY_LOCATION`` sets the jobs' location. ``BIGQUERY_API_ENDPOINT`` points the
+    client at another BigQuery API (a local emulator) without credentials; that is the
+    only difference from production.
     """
-    kind = os.environ.get(WAREHOUSE_ENV, BIGQUERY).strip().lower()
-    if kind == BIGQUERY:
-        client = bigquery.Client(
-            project=os.environ.get("BIGQUERY_PROJECT") or None,
-            location=os.environ.get("BIGQUERY_LOCATION") or None,
+    project = os.environ.get("BIGQUERY_PROJECT") or None
+    location = os.environ.get("BIGQUERY_LOCATION") or None
+    endpoint = os.environ.get(BIGQUERY_ENDPOINT_ENV)
+    if endpoint:
+        return bigquery.Client(
+            project=project or os.environ.get("GOOGLE_CLOUD_PROJECT"),
+            location=location,
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            client_options=ClientOptions(api_endpoint=endpoint),
         )
-        return BigQueryWarehouse(client)
-    if kind == DUCKDB:
-        return DuckDBWarehouse(warehouse_db.default_path(), storage_client)
-    raise ValueError(f"{WAREHOUSE_ENV}={kind!r}: use {BIGQUERY} or {DUCKDB}")
+    return bigquery.Client(project=project, location=location)
 
 
 @functools.cache
 def loader_from_env() -> Loader:
-    """The process-wide loader, configured from the environment."""
-    client = gcs.Client()
-    return Loader(warehouse_from_env(client), client)
+    """The process-wide loader: BigQuery and Cloud Storage, configured from the environment."""
+    return Loader(BigQueryWarehouse(bigquery_client()), gcs.Client())
 
 
 def handle(event: CloudEvent, loader: Loader) -> str:
@@ -82,10 +83,10 @@ def handle(event: CloudEvent, loader: Loader) -> str:
         log.error("malformed event acknowledged", extra=logs.fields(error=str(error)))
         return MALFORMED
     where = announced.fields()
-    reason = routes.skip_reason(announced.name)
-    if announced.event_type != events.FINALIZED:
+    reason = lake.skip_reason(announced.name)
+    if announced.event_type != lake.FINALIZED:
         reason = f"event type {announced.event_type}"
-    target = None if reason else routes.resolve(announced.name)
+    target = None if reason else lake.resolve(announced.name)
     if target is None:
         log.info("object skipped", extra=logs.fields(**where, reason=reason or "no route"))
         return SKIPPED

@@ -17,8 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from coinpulse import schemas
-from functions.loader import routes
+from coinpulse import lake, schemas
 
 
 class BadObject(ValueError):
@@ -48,18 +47,18 @@ def _parquet(data: bytes, schema: pa.Schema) -> pa.Table:
     return table
 
 
-def read_table(data: bytes, target: routes.Target) -> pa.Table:
+def read_table(data: bytes, target: lake.Target) -> pa.Table:
     """Parse and check one object for its route's table. Raises BadObject."""
     route = target.route
     schema = schemas.arrow_schema(route.table)
     try:
         table = (
-            _jsonl(data, schema) if route.source_format == routes.JSONL else _parquet(data, schema)
+            _jsonl(data, schema) if route.source_format == lake.JSONL else _parquet(data, schema)
         )
         table.validate(full=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as error:
         raise BadObject(f"{route.source_format} does not fit {route.table}: {error}") from None
-    if route.write == routes.REPLACE_DATE and target.day is not None:
+    if route.write == lake.REPLACE_DATE and target.day is not None:
         _only_day(table, route.partitioning.field, target.day)
     return table.cast(schema)
 

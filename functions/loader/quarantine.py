@@ -16,19 +16,16 @@ from datetime import UTC, datetime
 
 import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
 
-from coinpulse import logs
-from functions.loader import routes
+from coinpulse import lake, logs
 from functions.loader.events import StorageObject
 
 log = logging.getLogger(__name__)
-
-ERROR_SUFFIX = ".error.json"
 
 
 def quarantine(client: gcs.Client, bad: StorageObject, table: str, error: str) -> str:
     """Copy the object's generation under quarantine/, write its error; returns the copy's name."""
     bucket = client.bucket(bad.bucket)
-    name = routes.QUARANTINE_PREFIX + bad.name
+    name = lake.QUARANTINE_PREFIX + bad.name
     bucket.copy_blob(bucket.blob(bad.name), bucket, name, source_generation=bad.generation)
     report = {
         **bad.fields(),
@@ -37,7 +34,7 @@ def quarantine(client: gcs.Client, bad: StorageObject, table: str, error: str) -
         "event_id": bad.event_id,
         "quarantined_at": datetime.now(UTC).isoformat(),
     }
-    bucket.blob(name + ERROR_SUFFIX).upload_from_string(
+    bucket.blob(name + lake.QUARANTINE_ERROR_SUFFIX).upload_from_string(
         json.dumps(report, indent=2), content_type="application/json"
     )
     log.error(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
-from functions.loader import routes
+from coinpulse import lake
 from functions.loader.events import StorageObject
 
 
@@ -32,6 +32,6 @@ class Warehouse(abc.ABC):
     """Loads one object generation into its route's table, exactly once."""
 
     @abc.abstractmethod
-    def load(self, source: StorageObject, target: routes.Target) -> LoadResult:
+    def load(self, source: StorageObject, target: lake.Target) -> LoadResult:
         """Load the object. Raises objects.BadObject for an object that can never load;
         any other exception means "try again later"."""

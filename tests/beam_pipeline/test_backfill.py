@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 
-from beam_pipeline import backfill, reference
+from beam_pipeline import backfill
+from reference import windows_sql
 
 pytestmark = pytest.mark.unit
 
-RECORDING = (
-    Path(__file__).resolve().parents[3] / "shared/data/binance-frames/binance_us_ws_recording.txt"
-)
+RECORDING = Path(__file__).resolve().parents[1] / "data" / "binance_us_ws_recording.txt"
 HEADER = "id,price,qty,quote_qty,time,is_buyer_maker,is_best_match"
 # 2024-03-01T00:00:00Z; the ms file is from before 2025, the µs file from after.
 MS_START = 1_709_251_200_000
@@ -94,14 +93,14 @@ def test_archives_in_both_time_units_with_and_without_header_and_bad_rows(
         "windows written: 4",
     ]
     assert "skipped header: 1" in summary
-    expected = reference.windows_from_records(
+    expected = windows_sql.windows_from_records(
         as_records("BTCUSDT", VALID_MS, 1) + as_records("ETHUSDT", VALID_US, 1000)
     )
     windows = read_objects(tmp_path / "out/stream_prices")
     assert {(w["symbol"], epoch_ms(w["window_start"])) for w in windows} == set(expected)
     for window in windows:
         key = (window["symbol"], epoch_ms(window["window_start"]))
-        assert reference.mismatches(window, expected[key]) == []
+        assert windows_sql.mismatches(window, expected[key]) == []
         assert (window["pane_timing"], window["pane_index"]) == ("ON_TIME", 0)
     eth_first = next(w for w in windows if w["symbol"] == "ETHUSDT")
     assert (eth_first["first_trade_id"], eth_first["last_trade_id"]) == (9001, 9002)
@@ -159,12 +158,12 @@ def test_the_real_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                     "is_buyer_maker": frame["m"],
                 }
             )
-    expected = reference.windows_from_records(records)
+    expected = windows_sql.windows_from_records(records)
     windows = read_objects(tmp_path / "out/stream_prices")
     assert len(windows) == len(expected)
     for window in windows:
         key = (window["symbol"], epoch_ms(window["window_start"]))
-        assert reference.mismatches(window, expected[key]) == []
+        assert windows_sql.mismatches(window, expected[key]) == []
 
 
 def test_refuses_inputs_it_cannot_read(tmp_path: Path) -> None:

@@ -20,10 +20,11 @@ from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from beam_pipeline import reference, rows
+from beam_pipeline import rows
 from beam_pipeline.combine import WindowStatsFn, WindowTrades, window_stats
 from beam_pipeline.trades import TradeTuple, chunk_by_window, window_start_ms
 from beam_pipeline.windowing import ComputeWindows
+from reference import windows_sql
 
 pytestmark = pytest.mark.unit
 
@@ -125,7 +126,7 @@ def test_every_window_equals_duckdb_whatever_the_chunks_and_merges(
     draws: list[tuple[str, int, str, str, bool]], seed: int
 ) -> None:
     delivered, records = shuffled_with_duplicates(draws, seed)
-    expected = reference.windows_from_records(records)
+    expected = windows_sql.windows_from_records(records)
     rng = random.Random(seed)
     fn = WindowStatsFn()
     accumulators: dict[tuple[str, int], list[WindowTrades]] = {}
@@ -141,7 +142,7 @@ def test_every_window_equals_duckdb_whatever_the_chunks_and_merges(
         rng.shuffle(partials)
         stats = fn.extract_output(fn.merge_accumulators(partials))
         row = rows.window_row(symbol, start, stats, ON_TIME, emitted_at=T0)
-        assert reference.mismatches(row, expected[symbol, start]) == []
+        assert windows_sql.mismatches(row, expected[symbol, start]) == []
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -150,13 +151,13 @@ def test_the_batch_pipeline_equals_duckdb(
     draws: list[tuple[str, int, str, str, bool]], seed: int
 ) -> None:
     delivered, records = shuffled_with_duplicates(draws, seed)
-    expected = reference.windows_from_records(records)
+    expected = windows_sql.windows_from_records(records)
 
     def check(written: list[rows.Row]) -> None:
         assert len(written) == len(expected)
         for row in written:
             key = (row["symbol"], epoch_ms(row["window_start"]))
-            assert reference.mismatches(row, expected[key]) == []
+            assert windows_sql.mismatches(row, expected[key]) == []
 
     options = PipelineOptions(["--runner=FnApiRunner"])
     with beam.Pipeline(options=options) as pipeline:

@@ -25,9 +25,11 @@ from typing import Any
 import pytest
 from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
-from beam_pipeline import reference, sinks
-from coinpulse import localproc, messages
+from beam_pipeline import sinks
+from coinpulse import messages
 from coinpulse.trade import Trade, build
+from commands import localproc
+from reference import windows_sql
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +44,7 @@ DEADLINE_SECONDS = 60 + sinks.DEFAULT_FLUSH_SECONDS + 60
 
 
 def cli(*args: object) -> list[str]:
-    return [sys.executable, "-m", "coinpulse.cli", *map(str, args)]
+    return [sys.executable, "-m", "commands.main", *map(str, args)]
 
 
 @contextmanager
@@ -144,7 +146,7 @@ def test_relay_to_windows_through_the_emulator(pubsub_env: str, tmp_path: Path) 
             return records if len(records) == 2 * TRADES_PER_PAIR else []
 
         generated = wait_for(all_generated, 120, "trades")
-        expected = reference.windows_from_records(generated)
+        expected = windows_sql.windows_from_records(generated)
         copies = [Trade.from_record(r) for r in generated if r["symbol"] == "BTCUSDT"][:5]
         body, attributes = messages.encode_trades(copies)  # a batch published twice
         PublisherClient().publish(TOPIC, body, **attributes).result()
@@ -164,7 +166,7 @@ def test_relay_to_windows_through_the_emulator(pubsub_env: str, tmp_path: Path) 
         dead = wait_for(lambda: read_rows(out / "dead_letters"), 2, "dead letters")
 
     for key, window in expected.items():
-        assert reference.mismatches(best[key], window) == [], key
+        assert windows_sql.mismatches(best[key], window) == [], key
     assert [row["trade_id"] for row in late] == [late_id]
     assert [(row["stage"], row["raw"]) for row in dead] == [("pipeline.pubsub", "{not json")]
     assert dead[0]["reason"].startswith("invalid JSON")

@@ -11,9 +11,7 @@ from coinpulse.trade import InvalidTrade, Trade
 
 pytestmark = pytest.mark.unit
 
-RECORDING = (
-    Path(__file__).resolve().parents[3] / "shared/data/binance-frames/binance_us_ws_recording.txt"
-)
+RECORDING = Path(__file__).resolve().parents[1] / "data" / "binance_us_ws_recording.txt"
 
 
 def recorded_frames() -> list[tuple[float, str]]:

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from exchange import ALL_FAULTS, ExchangeConfig, ReplayExchange
 from relay.checkpoint import open_checkpoint
 from relay.service import Relay, RelaySettings
 from relay.sinks import open_sink
+from standins.exchange import ALL_FAULTS, ExchangeConfig, ReplayExchange
 
 pytestmark = pytest.mark.integration
 

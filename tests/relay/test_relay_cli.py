@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from google.cloud import pubsub_v1
 
-from coinpulse import localproc
+from commands import localproc
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ def exchange(tmp_path: Path) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "coinpulse.cli",
+            "commands.main",
             "exchange",
             "--port",
             str(port),
@@ -55,7 +55,7 @@ def start_relay(
         [
             sys.executable,
             "-m",
-            "coinpulse.cli",
+            "commands.main",
             "relay",
             "--symbols",
             "BTCUSDT,ETHUSDT",

@@ -8,15 +8,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from coinpulse import schemas
-from exchange import ExchangeConfig, ReplayExchange
 from relay import health
 from relay.checkpoint import NoCheckpoint
 from relay.service import Relay, RelaySettings
 from relay.sinks import open_sink
+from standins.exchange import ExchangeConfig, ReplayExchange
 
-RECORDING = (
-    Path(__file__).resolve().parents[3] / "shared/data/binance-frames/binance_us_ws_recording.txt"
-)
+RECORDING = Path(__file__).resolve().parents[1] / "data" / "binance_us_ws_recording.txt"
 
 
 def make_relay(tmp_path: Path, pairs: list[str], **settings: object) -> Relay:
@@ -81,7 +79,7 @@ async def test_pairs_past_the_stream_limit_get_their_own_connection(tmp_path: Pa
     assert relay.stats.trades_received >= 3 * 20
 
 
-@pytest.mark.unit
+@pytest.mark.integration
 async def test_health_is_stale_without_connections_or_frames(tmp_path: Path) -> None:
     relay = make_relay(tmp_path, ["BTCUSDT"])
     async with TestClient(TestServer(health.app(relay))) as client:

@@ -16,11 +16,11 @@ import duckdb
 import hcl2
 import pytest
 
-from coinpulse import schemas, warehouse_db
-from functions.loader import bigquery_warehouse, routes
-from functions.loader.duckdb_warehouse import create_tables
+from coinpulse import lake, schemas
+from commands import warehouse_db
+from commands.duckdb_warehouse import create_tables
+from functions.loader import bigquery_warehouse
 
-pytestmark = pytest.mark.unit
 
 TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
 SCHEMA_FILE = re.compile(r'^\$\{file\("\$\{path\.module\}/(?P<path>[^"]+)"\)\}$')
@@ -68,6 +68,7 @@ def tables(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     }
 
 
+@pytest.mark.unit
 def test_the_three_datasets_exist(resources: dict[str, dict[str, Any]]) -> None:
     datasets = {
         body["dataset_id"]
@@ -77,12 +78,13 @@ def test_the_three_datasets_exist(resources: dict[str, dict[str, Any]]) -> None:
     assert datasets == set(warehouse_db.DATASETS) == {"crypto_raw", "crypto_staging", "crypto_mart"}
 
 
+@pytest.mark.unit
 def test_every_loader_route_is_a_terraform_table_of_the_same_layout(
     resources: dict[str, dict[str, Any]],
 ) -> None:
     declared = tables(resources)
-    assert set(declared) == {route.table for route in routes.ROUTES}
-    for route in routes.ROUTES:
+    assert set(declared) == {route.table for route in lake.ROUTES}
+    for route in lake.ROUTES:
         table = declared[route.table]
         dataset_key = table["dataset_id"].removeprefix("${").removesuffix(".dataset_id}")
         assert resources[dataset_key]["dataset_id"] == route.dataset
@@ -94,6 +96,7 @@ def test_every_loader_route_is_a_terraform_table_of_the_same_layout(
         assert tuple(table["clustering"]) == route.clustering
 
 
+@pytest.mark.unit
 def test_terraform_loader_and_duckdb_read_the_same_schema_files(
     resources: dict[str, dict[str, Any]],
 ) -> None:
@@ -121,6 +124,7 @@ def test_terraform_loader_and_duckdb_read_the_same_schema_files(
         assert [column for column, _, _ in described] == [field["name"] for field in fields]
 
 
+@pytest.mark.unit
 def test_hourly_partitions_expire_before_the_partition_limit(
     resources: dict[str, dict[str, Any]],
 ) -> None:
@@ -130,6 +134,7 @@ def test_hourly_partitions_expire_before_the_partition_limit(
     assert "var.stream_prices_partition_expiration_days" in partitioning["expiration_ms"]
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 def test_terraform_is_formatted() -> None:
     result = subprocess.run(

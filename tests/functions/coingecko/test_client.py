@@ -8,9 +8,8 @@ import pytest
 
 from coinpulse import logs, symbols
 from functions.coingecko import client as cg
-from functions.coingecko.standin import StandIn
+from standins.coingecko import StandIn
 
-pytestmark = pytest.mark.unit
 
 KEY = "CG-test-secret-key-0123456789"
 
@@ -48,6 +47,7 @@ def retry_sleeps(fake_time: FakeTime) -> list[float]:
     return [seconds for seconds in fake_time.sleeps if seconds > 0.01]
 
 
+@pytest.mark.integration
 def test_requests_carry_coingeckos_parameters_and_a_user_agent(
     client: cg.HttpCoinGecko, standin: StandIn
 ) -> None:
@@ -61,6 +61,7 @@ def test_requests_carry_coingeckos_parameters_and_a_user_agent(
     assert markets.demo_key is None
 
 
+@pytest.mark.integration
 def test_the_key_goes_in_the_demo_header_or_the_pro_header_on_the_pro_host() -> None:
     standin = StandIn(api_key=KEY).start()
     try:
@@ -74,6 +75,7 @@ def test_the_key_goes_in_the_demo_header_or_the_pro_header_on_the_pro_host() -> 
     assert cg.key_header(cg.DEFAULT_BASE_URL) == cg.DEMO_KEY_HEADER
 
 
+@pytest.mark.unit
 def test_rate_follows_the_plan_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(cg.CALLS_PER_MINUTE_ENV, raising=False)
     assert cg.calls_per_minute(cg.DEFAULT_BASE_URL, KEY) == 30
@@ -86,6 +88,7 @@ def test_rate_follows_the_plan_unless_configured(monkeypatch: pytest.MonkeyPatch
         cg.calls_per_minute(cg.DEFAULT_BASE_URL, KEY)
 
 
+@pytest.mark.integration
 def test_requests_are_spaced_to_the_plans_rate(standin: StandIn, fake_time: FakeTime) -> None:
     with cg.HttpCoinGecko(
         standin.base_url, per_minute=30, sleep=fake_time.sleep, clock=fake_time.monotonic
@@ -95,6 +98,7 @@ def test_requests_are_spaced_to_the_plans_rate(standin: StandIn, fake_time: Fake
     assert fake_time.sleeps == [2.0, 2.0]
 
 
+@pytest.mark.integration
 def test_a_429_waits_as_long_as_retry_after_says(
     client: cg.HttpCoinGecko, standin: StandIn, fake_time: FakeTime
 ) -> None:
@@ -105,6 +109,7 @@ def test_a_429_waits_as_long_as_retry_after_says(
     assert retry_sleeps(fake_time) == [7.0]
 
 
+@pytest.mark.integration
 def test_a_429_without_retry_after_waits_out_the_minute(
     client: cg.HttpCoinGecko, standin: StandIn, fake_time: FakeTime
 ) -> None:
@@ -114,6 +119,7 @@ def test_a_429_without_retry_after_waits_out_the_minute(
     assert retry_sleeps(fake_time) == [60.0]
 
 
+@pytest.mark.integration
 def test_5xx_backs_off_exponentially_or_as_retry_after_says(
     client: cg.HttpCoinGecko, standin: StandIn, fake_time: FakeTime
 ) -> None:
@@ -126,6 +132,7 @@ def test_5xx_backs_off_exponentially_or_as_retry_after_says(
     assert retry_sleeps(fake_time) == [2.0, 4.0, 3.0]
 
 
+@pytest.mark.integration
 def test_a_coin_that_keeps_failing_gives_up_after_the_last_attempt(
     client: cg.HttpCoinGecko, standin: StandIn, fake_time: FakeTime
 ) -> None:
@@ -138,6 +145,7 @@ def test_a_coin_that_keeps_failing_gives_up_after_the_last_attempt(
     assert retry_sleeps(fake_time) == [2.0, 4.0, 8.0]
 
 
+@pytest.mark.integration
 def test_a_retry_after_beyond_the_cap_or_the_runs_window_gives_up_without_waiting(
     client: cg.HttpCoinGecko, standin: StandIn, fake_time: FakeTime
 ) -> None:
@@ -153,6 +161,7 @@ def test_a_retry_after_beyond_the_cap_or_the_runs_window_gives_up_without_waitin
     assert retry_sleeps(fake_time) == []
 
 
+@pytest.mark.integration
 def test_other_client_errors_are_not_retried(client: cg.HttpCoinGecko, standin: StandIn) -> None:
     with pytest.raises(cg.CoinGeckoError, match="HTTP 404: coin not found") as error:
         client.ohlc("no-such-coin", 1)
@@ -160,6 +169,7 @@ def test_other_client_errors_are_not_retried(client: cg.HttpCoinGecko, standin: 
     assert len(standin.seen) == 1
 
 
+@pytest.mark.integration
 def test_an_unreachable_server_is_retried_then_reported(fake_time: FakeTime) -> None:
     with StandIn() as gone:
         base_url = gone.base_url
@@ -172,6 +182,7 @@ def test_an_unreachable_server_is_retried_then_reported(fake_time: FakeTime) -> 
     assert retry_sleeps(fake_time) == [2.0, 4.0, 8.0]
 
 
+@pytest.mark.unit
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
     now = datetime(2026, 5, 18, 12, 0, tzinfo=UTC)
     assert cg.retry_after_seconds("5") == 5.0
@@ -181,6 +192,7 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert cg.retry_after_seconds(None) is None
 
 
+@pytest.mark.integration
 def test_the_key_never_appears_in_logs_or_errors(
     caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], fake_time: FakeTime
 ) -> None:

@@ -1,6 +1,6 @@
 """The functions under functions-framework, called over HTTP the way Cloud Scheduler calls them.
 
-Both processes are real: the stand-in (``python -m functions.coingecko.standin``) and
+Both processes are real: the stand-in (``python -m standins.coingecko``) and
 ``functions-framework --target ... --source functions/main.py``.
 """
 
@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import requests
 
-from functions.coingecko import lake
+from coinpulse import lake
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +24,8 @@ def post(url: str, body: str = "", **params: str) -> requests.Response:
     return requests.post(url, data=body, params=params, headers=SCHEDULER, timeout=120)
 
 
-def rows_in(lake_dir: Path, table: lake.LakeTable, day: str) -> list[dict[str, Any]]:
-    path = lake_dir / table.object_name(datetime.fromisoformat(day).date())
+def rows_in(lake_dir: Path, table: lake.Route, day: str) -> list[dict[str, Any]]:
+    path = lake_dir / lake.coingecko_object(table, datetime.fromisoformat(day).date())
     rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
     return rows
 
@@ -54,7 +54,7 @@ def test_markets_function_loads_a_date_and_reruns_replace_it(
             assert today.json()["snapshot_date"] == datetime.now(UTC).date().isoformat()
             bad = post(url, '{"date": "18.05.2026"}')
             assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
-    markets = rows_in(lake_dir, lake.MARKETS, "2026-05-18")
+    markets = rows_in(lake_dir, lake.COINGECKO_MARKETS, "2026-05-18")
     assert len(markets) == 11
     assert {row["snapshot_date"].isoformat() for row in markets} == {"2026-05-18"}
     assert next(r for r in markets if r["coin_id"] == "ethereum")["max_supply"] is None
@@ -76,12 +76,12 @@ def test_ohlc_function_answers_502_on_a_failed_coin_and_200_on_schedulers_retry(
             assert failed.status_code == 502
             candles = failed.json()["tables"]["coingecko_ohlc_candles"]
             assert list(candles["failed"]) == ["solana"] and candles["rows"] == 10 * 48
-            written = rows_in(lake_dir, lake.OHLC, "2026-05-18")
+            written = rows_in(lake_dir, lake.COINGECKO_OHLC, "2026-05-18")
             assert len(written) == 10 * 48
             assert "solana" not in {row["coin_id"] for row in written}
             retried = post(url, date="2026-05-18")
             assert retried.status_code == 200, retried.text
-    written = rows_in(lake_dir, lake.OHLC, "2026-05-18")
+    written = rows_in(lake_dir, lake.COINGECKO_OHLC, "2026-05-18")
     assert len(written) == 11 * 48
     assert len({(row["coin_id"], row["candle_close_time"]) for row in written}) == len(written)
     assert sum(not row["is_complete"] for row in written) >= 11  # each coin's newest

@@ -6,9 +6,9 @@ import flask
 import pytest
 
 from functions.coingecko import handlers
-from functions.coingecko.standin import StandIn
+from standins.coingecko import StandIn
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration
 
 app = flask.Flask(__name__)
 

@@ -8,7 +8,7 @@ import pytest
 from coinpulse import schemas, symbols
 from functions.coingecko import rows
 from functions.coingecko.rows import InvalidPayload
-from functions.coingecko.standin import data
+from standins.coingecko import data
 
 pytestmark = pytest.mark.unit
 

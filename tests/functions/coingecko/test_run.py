@@ -8,13 +8,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from coinpulse import symbols
-from functions.coingecko import lake
+from coinpulse import lake, symbols
 from functions.coingecko.client import HttpCoinGecko
 from functions.coingecko.run import Settings, parse_date, run
-from functions.coingecko.standin import StandIn
+from standins.coingecko import StandIn
 
-pytestmark = pytest.mark.unit
 
 COINS = len(symbols.COINS)
 
@@ -27,8 +25,10 @@ def client(standin: StandIn) -> Iterator[HttpCoinGecko]:
         yield http
 
 
-def stored(tmp_path: Path, table: lake.LakeTable, day: date) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = pq.read_table(tmp_path / table.object_name(day)).to_pylist()
+def stored(tmp_path: Path, table: lake.Route, day: date) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = pq.read_table(
+        tmp_path / lake.coingecko_object(table, day)
+    ).to_pylist()
     return rows
 
 
@@ -36,6 +36,7 @@ def files(tmp_path: Path) -> list[str]:
     return sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
 
 
+@pytest.mark.integration
 def test_a_run_writes_one_typed_file_per_table_for_todays_utc_date(
     client: HttpCoinGecko, tmp_path: Path, now: datetime
 ) -> None:
@@ -43,26 +44,33 @@ def test_a_run_writes_one_typed_file_per_table_for_todays_utc_date(
     assert day == date(2026, 5, 18)  # the day of the run, not the day before
     result = run(client, str(tmp_path), day, now=lambda: now)
     assert result.ok
-    assert files(tmp_path) == [lake.MARKETS.object_name(day), lake.OHLC.object_name(day)]
-    markets, candles = stored(tmp_path, lake.MARKETS, day), stored(tmp_path, lake.OHLC, day)
+    assert files(tmp_path) == [
+        lake.coingecko_object(lake.COINGECKO_MARKETS, day),
+        lake.coingecko_object(lake.COINGECKO_OHLC, day),
+    ]
+    markets, candles = (
+        stored(tmp_path, lake.COINGECKO_MARKETS, day),
+        stored(tmp_path, lake.COINGECKO_OHLC, day),
+    )
     assert len(markets) == COINS and len(candles) == COINS * 48
     assert {row["snapshot_date"] for row in markets + candles} == {day}
     assert result.summary()["tables"] == {
         "coingecko_markets": {
             "rows": COINS,
-            "object": str(tmp_path / lake.MARKETS.object_name(day)),
+            "object": str(tmp_path / lake.coingecko_object(lake.COINGECKO_MARKETS, day)),
             "failed": {},
             "ok": True,
         },
         "coingecko_ohlc_candles": {
             "rows": COINS * 48,
-            "object": str(tmp_path / lake.OHLC.object_name(day)),
+            "object": str(tmp_path / lake.coingecko_object(lake.COINGECKO_OHLC, day)),
             "failed": {},
             "ok": True,
         },
     }
 
 
+@pytest.mark.integration
 def test_running_a_date_again_leaves_row_counts_unchanged(
     client: HttpCoinGecko, tmp_path: Path, now: datetime
 ) -> None:
@@ -71,12 +79,13 @@ def test_running_a_date_again_leaves_row_counts_unchanged(
     again = run(client, str(tmp_path), day, now=lambda: now)
     assert [load.rows for load in first.loads] == [load.rows for load in again.loads]
     assert len(files(tmp_path)) == 2
-    candles = stored(tmp_path, lake.OHLC, day)
+    candles = stored(tmp_path, lake.COINGECKO_OHLC, day)
     assert len(candles) == COINS * 48
     keys = {(row["coin_id"], row["candle_close_time"]) for row in candles}
     assert len(keys) == len(candles)
 
 
+@pytest.mark.integration
 def test_retried_429_and_5xx_still_load_every_coin(
     client: HttpCoinGecko, standin: StandIn, tmp_path: Path, now: datetime
 ) -> None:
@@ -86,9 +95,10 @@ def test_retried_429_and_5xx_still_load_every_coin(
     result = run(client, str(tmp_path), now.date(), now=lambda: now)
     assert result.ok
     assert [seen.status for seen in standin.requests_for("bitcoin")] == [429, 429, 200]
-    assert len(stored(tmp_path, lake.OHLC, now.date())) == COINS * 48
+    assert len(stored(tmp_path, lake.COINGECKO_OHLC, now.date())) == COINS * 48
 
 
+@pytest.mark.integration
 def test_a_coin_that_keeps_failing_is_reported_and_the_rest_is_written(
     client: HttpCoinGecko, standin: StandIn, tmp_path: Path, now: datetime
 ) -> None:
@@ -100,43 +110,47 @@ def test_a_coin_that_keeps_failing_is_reported_and_the_rest_is_written(
     assert markets.ok and markets.rows == COINS
     assert list(candles.failures) == ["solana"]
     assert "HTTP 503" in candles.failures["solana"]
-    written = stored(tmp_path, lake.OHLC, now.date())
+    written = stored(tmp_path, lake.COINGECKO_OHLC, now.date())
     assert len(written) == (COINS - 1) * 48
     assert "solana" not in {row["coin_id"] for row in written}
 
 
+@pytest.mark.integration
 def test_a_failed_markets_call_keeps_the_dates_previous_file(
     client: HttpCoinGecko, standin: StandIn, tmp_path: Path, now: datetime
 ) -> None:
     day = now.date()
     run(client, str(tmp_path), day, kinds=("markets",), now=lambda: now)
-    before = (tmp_path / lake.MARKETS.object_name(day)).read_bytes()
+    before = (tmp_path / lake.coingecko_object(lake.COINGECKO_MARKETS, day)).read_bytes()
     standin.retry_after = 0
     standin.server_errors["markets"] = 100
     result = run(client, str(tmp_path), day, kinds=("markets",), now=lambda: now)
     (markets,) = result.loads
     assert markets.rows == 0 and markets.uri is None
     assert set(markets.failures) == {coin.coin_id for coin in symbols.COINS}
-    assert (tmp_path / lake.MARKETS.object_name(day)).read_bytes() == before
+    assert (tmp_path / lake.coingecko_object(lake.COINGECKO_MARKETS, day)).read_bytes() == before
 
 
+@pytest.mark.integration
 def test_a_run_for_another_date_says_the_data_is_fetched_now(
     client: HttpCoinGecko, tmp_path: Path, now: datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
     run(client, str(tmp_path), date(2026, 5, 10), kinds=("markets",), now=lambda: now)
     assert "not today's UTC date" in caplog.text
-    assert stored(tmp_path, lake.MARKETS, date(2026, 5, 10))[0]["snapshot_date"] == date(
+    assert stored(tmp_path, lake.COINGECKO_MARKETS, date(2026, 5, 10))[0]["snapshot_date"] == date(
         2026, 5, 10
     )
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("text", ["2026-5-18", "20260518", "2026-02-30", "18/05/2026"])
 def test_dates_must_be_real_and_written_yyyy_mm_dd(text: str) -> None:
     with pytest.raises(ValueError):
         parse_date(text)
 
 
+@pytest.mark.unit
 def test_settings_come_from_the_environment_and_hide_the_key(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -3,8 +3,7 @@
 import pyarrow as pa
 import pytest
 
-from coinpulse import schemas
-from functions.coingecko import lake
+from coinpulse import lake, schemas
 
 pytestmark = pytest.mark.unit
 
@@ -54,17 +53,17 @@ def test_candle_types_and_modes() -> None:
     assert {fields[name] for name in ("open", "high", "low", "close")} == {("FLOAT64", "NULLABLE")}
 
 
-@pytest.mark.parametrize("table", lake.TABLES, ids=lambda t: t.table)
-def test_every_field_is_described_and_keys_are_required(table: lake.LakeTable) -> None:
+@pytest.mark.parametrize("table", lake.COINGECKO_ROUTES, ids=lambda t: t.table)
+def test_every_field_is_described_and_keys_are_required(table: lake.Route) -> None:
     fields = types(table.table)
     assert all(f.get("description") for f in schemas.fields(table.table))
     assert all(fields[column][1] == "REQUIRED" for column in table.key)
 
 
 def test_arrow_schema_is_derived_exactly() -> None:
-    schema = lake.OHLC.arrow_schema()
+    schema = lake.COINGECKO_OHLC.arrow_schema()
     assert schema.field("candle_close_time").type == pa.timestamp("us", tz="UTC")
     assert not schema.field("candle_close_time").nullable
     assert schema.field("snapshot_date").type == pa.date32()
     assert schema.field("open").type == pa.float64() and schema.field("open").nullable
-    assert lake.MARKETS.arrow_schema().field("market_cap_rank").type == pa.int64()
+    assert lake.COINGECKO_MARKETS.arrow_schema().field("market_cap_rank").type == pa.int64()

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from google.api_core.exceptions import Conflict, from_http_status
 
-from coinpulse import schemas
-from functions.loader import objects, routes
+from coinpulse import lake, schemas
+from functions.loader import jobs, objects
 from functions.loader.bigquery_warehouse import MAX_ATTEMPTS, BigQueryWarehouse, JobsFailed
 from functions.loader.events import StorageObject
 
@@ -78,8 +78,8 @@ class FakeBigQuery:
         self.calls.append(("delete_table", {"table": table, "not_found_ok": not_found_ok}))
 
 
-def announced(name: str, generation: int = 1747570210123456) -> tuple[StorageObject, routes.Target]:
-    target = routes.resolve(name)
+def announced(name: str, generation: int = 1747570210123456) -> tuple[StorageObject, lake.Target]:
+    target = lake.resolve(name)
     assert target
     source = StorageObject("coinpulse-lake", name, generation, "e1", "t", datetime.now(UTC))
     return source, target
@@ -94,7 +94,7 @@ def test_a_window_object_is_one_append_load_with_the_schema_file() -> None:
     source, target = announced(WINDOWS)
     result = BigQueryWarehouse(client).load(source, target)
     [(kind, call)] = client.calls
-    job_id = routes.job_id("stream_prices", source.bucket, source.name, source.generation)
+    job_id = jobs.job_id("stream_prices", source.bucket, source.name, source.generation)
     assert kind == "load" and call["job_id"] == job_id == result.job_id
     assert call["source_uris"] == f"gs://coinpulse-lake/{WINDOWS}"
     assert call["destination"] == "coinpulse-prod.crypto_raw.stream_prices"
@@ -128,7 +128,7 @@ def test_a_redelivered_event_meets_the_existing_job_and_loads_nothing() -> None:
 def test_a_job_still_running_is_waited_for_and_the_event_retried() -> None:
     client = FakeBigQuery()
     source, target = announced(WINDOWS)
-    job_id = routes.job_id("stream_prices", source.bucket, source.name, source.generation)
+    job_id = jobs.job_id("stream_prices", source.bucket, source.name, source.generation)
     client.jobs[job_id] = FakeJob(job_id, state="RUNNING")
     with pytest.raises(concurrent.futures.TimeoutError):
         BigQueryWarehouse(client).load(source, target)
@@ -138,7 +138,7 @@ def test_a_job_still_running_is_waited_for_and_the_event_retried() -> None:
 def test_a_job_failed_for_bad_data_makes_a_bad_object() -> None:
     client = FakeBigQuery()
     source, target = announced(WINDOWS)
-    job_id = routes.job_id("stream_prices", source.bucket, source.name, source.generation)
+    job_id = jobs.job_id("stream_prices", source.bucket, source.name, source.generation)
     client.planned[job_id] = FakeJob(
         job_id, error_result={"reason": "invalid", "message": "bad row"}
     )
@@ -153,7 +153,7 @@ def test_transient_job_failures_get_new_attempt_ids_up_to_a_limit() -> None:
     client = FakeBigQuery()
     source, target = announced(WINDOWS)
     ids = [
-        routes.job_id("stream_prices", source.bucket, source.name, source.generation, attempt=n)
+        jobs.job_id("stream_prices", source.bucket, source.name, source.generation, attempt=n)
         for n in range(1, MAX_ATTEMPTS + 1)
     ]
     for job_id in ids[:-1]:
@@ -191,7 +191,7 @@ def test_candles_load_into_staging_then_merge_on_their_key() -> None:
     source, target = announced(OHLC)
     result = BigQueryWarehouse(client).load(source, target)
     (_, load), (_, merge), (_, drop) = client.calls
-    load_id = routes.job_id("coingecko_ohlc_candles", source.bucket, source.name, source.generation)
+    load_id = jobs.job_id("coingecko_ohlc_candles", source.bucket, source.name, source.generation)
     staging = f"coinpulse-prod.crypto_raw._staging_{load_id}"
     assert load["job_id"] == load_id and load["destination"] == staging
     config = load["job_config"].to_api_repr()["load"]

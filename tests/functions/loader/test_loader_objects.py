@@ -8,13 +8,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from coinpulse import schemas
-from functions.loader import objects, routes
-from functions.loader.routes import Target
+from coinpulse import lake, schemas
+from coinpulse.lake import Target
+from functions.loader import objects
 
 pytestmark = pytest.mark.unit
 
-WINDOWS = Target(routes.STREAM_PRICES)
+WINDOWS = Target(lake.STREAM_PRICES)
 
 
 def test_window_rows_read_exactly_with_the_schema_s_types(samples: Any) -> None:
@@ -63,8 +63,8 @@ def test_unparseable_jsonl_is_a_bad_object(payload: bytes) -> None:
 
 
 def test_parquet_files_of_the_coingecko_lane_read_as_written(samples: Any) -> None:
-    markets = routes.resolve("coingecko/markets/snapshot_date=2026-05-18/markets.parquet")
-    candles = routes.resolve("coingecko/ohlc/snapshot_date=2026-05-18/ohlc.parquet")
+    markets = lake.resolve("coingecko/markets/snapshot_date=2026-05-18/markets.parquet")
+    candles = lake.resolve("coingecko/ohlc/snapshot_date=2026-05-18/ohlc.parquet")
     assert markets and candles
     assert objects.read_table(samples.markets_parquet(), markets).num_rows == 2
     assert objects.read_table(samples.candles_parquet(("bitcoin",)), candles).num_rows == 48
@@ -89,21 +89,21 @@ def rewritten(payload: bytes, change: Any) -> bytes:
     ],
 )
 def test_parquet_of_another_schema_is_a_bad_object(samples: Any, change: Any, why: str) -> None:
-    target = routes.resolve("coingecko/markets/snapshot_date=2026-05-18/markets.parquet")
+    target = lake.resolve("coingecko/markets/snapshot_date=2026-05-18/markets.parquet")
     assert target
     with pytest.raises(objects.BadObject, match=why):
         objects.read_table(rewritten(samples.markets_parquet(), change), target)
 
 
 def test_a_markets_object_may_only_hold_its_own_date(samples: Any) -> None:
-    other_day = routes.resolve("coingecko/markets/snapshot_date=2026-05-19/markets.parquet")
+    other_day = lake.resolve("coingecko/markets/snapshot_date=2026-05-19/markets.parquet")
     assert other_day
     with pytest.raises(objects.BadObject, match="2026-05-18"):
         objects.read_table(samples.markets_parquet(), other_day)
 
 
 def test_garbage_is_a_bad_object_in_either_format() -> None:
-    target = routes.resolve("coingecko/ohlc/snapshot_date=2026-05-18/ohlc.parquet")
+    target = lake.resolve("coingecko/ohlc/snapshot_date=2026-05-18/ohlc.parquet")
     assert target
     with pytest.raises(objects.BadObject):
         objects.read_table(b"PAR1 not really", target)

@@ -1,0 +1,117 @@
+"""``coinpulse demo``: the whole streaming lane on this machine, with local stand-ins for the cloud.
+
+    replay exchange (or Binance) -> relay -> Pub/Sub emulator -> Beam on the DirectRunner
+    -> JSONL in the GCS emulator -> watcher -> loader (functions-framework, CloudEvents over
+    HTTP) -> DuckDB warehouse; the CoinGecko lane (stand-in without a key) at start and daily.
+
+State lives in $COINPULSE_HOME (default .coinpulse/): the warehouse
+(warehouse.duckdb), the emulated bucket (gcs/), the watcher's state and one log
+per process (logs/). Every child runs in its own process group and is stopped on
+Ctrl-C, SIGTERM, the end of --duration or the failure of any of them.
+Exit status: 0 after a requested stop, 1 when a process failed, 2 when a
+prerequisite is missing or a port is taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+
+from coinpulse import logs, symbols
+from commands import localproc
+from commands.stack import config, launch, summary
+from commands.stack.config import StackConfig
+from commands.stack.processes import Children
+
+CHECK_SECONDS = 1.0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__.split("\n\n", 1)[1]
+    config.add_arguments(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        settings = config.from_args(args)
+        launch.check_prerequisites()
+        settings.check_ports()
+    except (localproc.MissingPrerequisite, localproc.PortInUse, symbols.UnknownSymbol) as error:
+        print(f"coinpulse demo: {error}", file=sys.stderr)
+        return 2
+    return run(settings)
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        print(f"\n{signal.Signals(signum).name}: stopping the stack ...", flush=True)
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, request_stop)
+
+
+def watch(children: Children, stop: threading.Event, duration: float | None) -> int:
+    """Wait for a stop request, the duration or a failed child; 0 or 1 (a child failed)."""
+    deadline = None if duration is None else time.monotonic() + duration
+    while not stop.wait(CHECK_SECONDS):
+        for child in children.exited():
+            print(
+                f"coinpulse demo: {child.name} exited with {child.process.returncode}; "
+                f"the end of {child.log}:\n{child.tail()}",
+                file=sys.stderr,
+            )
+            return 1
+        if deadline is not None and time.monotonic() >= deadline:
+            return 0
+    return 0
+
+
+def _log_to_file(path: Path) -> None:
+    """This process's own logs (the CoinGecko lane) go to a file, not between the table lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w")
+    handler.setFormatter(logs.CloudLoggingFormatter())
+    logging.getLogger().handlers[:] = [handler]
+
+
+def run(settings: StackConfig) -> int:
+    """Start the stack, wait, stop everything, print the summary."""
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    _log_to_file(settings.logs / launch.OWN_LOG)
+    started = time.monotonic()
+    with ExitStack() as resources:
+        children = Children(settings.logs)
+        resources.callback(children.stop_all)  # also when anything below raises
+        try:
+            rows = launch.start(settings, children, resources)
+        except Exception as error:  # any failure to start: say so, stop what started
+            children.stop_all()
+            print(
+                f"coinpulse demo: could not start the stack: {error!r} (logs in {settings.logs})",
+                file=sys.stderr,
+            )
+            for child in children.exited():
+                print(f"the end of {child.log}:\n{child.tail()}", file=sys.stderr)
+            return 1
+        print("\n".join(launch.table(settings, rows)), flush=True)
+        status = watch(children, stop, settings.duration)
+        relay = summary.relay_stats(settings.url("relay", "/stats"))
+        print("stopping the stack ...", flush=True)
+        children.stop_all()
+        quarantined = summary.quarantined(launch.storage_client(), settings.bucket)
+    result = summary.Summary(
+        time.monotonic() - started, relay, summary.warehouse_counts(settings.warehouse), quarantined
+    )
+    print("\n".join(result.lines()), flush=True)
+    return status

@@ -1,0 +1,123 @@
+"""What the local stack runs with: ports, names, where its state lives. Flags and defaults."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from coinpulse import paths, symbols
+from commands import localproc
+
+REPLAY, BINANCE = "replay", "binance"
+EXCHANGE_ENV = "EXCHANGE"
+DEFAULT_PROJECT = "coinpulse-local"
+DEFAULT_BUCKET = "coinpulse-lake"
+TOPIC, SUBSCRIPTION = "trades", "beam"
+# Defaults away from the usual 8080; the Pub/Sub one is the gcloud emulator's own.
+DEFAULT_PORTS = {
+    "pubsub": 8085,
+    "gcs": 9023,
+    "exchange": 9443,
+    "relay": 8089,
+    "loader": 8088,
+}
+PORT_OWNERS = {
+    "pubsub": "the Pub/Sub emulator",
+    "gcs": "the GCS emulator",
+    "exchange": "the replay exchange (WebSocket and REST)",
+    "relay": "the relay's /healthz and /stats",
+    "loader": "the loader under functions-framework",
+}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    home: Path
+    exchange: str  # REPLAY or BINANCE
+    symbols: tuple[str, ...]
+    ports: dict[str, int]
+    project: str = DEFAULT_PROJECT
+    bucket: str = DEFAULT_BUCKET
+    duration: float | None = None
+    truth_file: Path | None = None
+
+    @property
+    def topic(self) -> str:
+        return f"projects/{self.project}/topics/{TOPIC}"
+
+    @property
+    def subscription(self) -> str:
+        return f"projects/{self.project}/subscriptions/{SUBSCRIPTION}"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    def url(self, component: str, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.ports[component]}{path}"
+
+    def check_ports(self) -> None:
+        """Every configured port must be free. Raises localproc.PortInUse naming the flag."""
+        for component, port in self.ports.items():
+            if component == "exchange" and self.exchange == BINANCE:
+                continue
+            try:
+                localproc.ensure_port_free(port)
+            except localproc.PortInUse:
+                raise localproc.PortInUse(
+                    f"port {port} ({component}) is already in use: stop what holds it "
+                    f"or choose another with --{component}-port"
+                ) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="run headless for this long, then stop and print a summary (default: until Ctrl-C)",
+    )
+    parser.add_argument(
+        "--exchange",
+        choices=(REPLAY, BINANCE),
+        default=os.environ.get(EXCHANGE_ENV, REPLAY),
+        help="trades from the local replay exchange or live Binance [env EXCHANGE] "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--symbols",
+        default=",".join(symbols.DEFAULT_PAIRS),
+        help="comma-separated Binance pairs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--truth-file",
+        type=Path,
+        metavar="PATH",
+        help="replay exchange: also write every generated trade to PATH (JSONL)",
+    )
+    for component, port in DEFAULT_PORTS.items():
+        parser.add_argument(
+            f"--{component}-port",
+            type=int,
+            default=port,
+            metavar="PORT",
+            help=f"port of {PORT_OWNERS[component]} (default: %(default)s)",
+        )
+
+
+def from_args(args: argparse.Namespace) -> StackConfig:
+    """The stack's settings. Raises symbols.UnknownSymbol for an unknown pair."""
+    return StackConfig(
+        home=paths.home(),
+        exchange=args.exchange,
+        symbols=tuple(symbols.parse_pairs(args.symbols)),
+        ports={component: getattr(args, f"{component}_port") for component in DEFAULT_PORTS},
+        duration=args.duration,
+        truth_file=args.truth_file.resolve() if args.truth_file else None,
+    )

@@ -1,0 +1,183 @@
+"""Starting the local stack in dependency order, and the table of what runs where."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import ExitStack, suppress
+from pathlib import Path
+
+import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
+from google.api_core.exceptions import AlreadyExists
+from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
+
+from commands import localproc
+from commands.duckdb_warehouse import DuckDBWarehouse
+from commands.stack import coingecko
+from commands.stack.config import REPLAY, StackConfig
+from commands.stack.processes import READY_TIMEOUT_SECONDS, Children, coinpulse_command, venv_tool
+from commands.stack.watcher import POLL_SECONDS
+
+FUNCTIONS_FRAMEWORK = "functions-framework"
+LOADER_SOURCE = Path(__file__).with_name("loader_function.py")  # served, not imported here
+OWN_LOG = "demo.log"  # coinpulse demo's own log: the CoinGecko lane runs in its process
+Row = tuple[str, str, str]  # what, where, log
+
+
+def check_prerequisites() -> None:
+    """Java, the gcloud Pub/Sub emulator, the GCS emulator, functions-framework.
+
+    Raises localproc.MissingPrerequisite saying what to install.
+    """
+    localproc.pubsub_emulator_binary()
+    localproc.gcs_emulator_binary()
+    if not Path(venv_tool(FUNCTIONS_FRAMEWORK)).is_file():
+        raise localproc.MissingPrerequisite(
+            "functions-framework is not installed beside this Python: run make install"
+        )
+
+
+def storage_client() -> gcs.Client:
+    """A client of the GCS emulator (STORAGE_EMULATOR_HOST), without credentials."""
+    return gcs.Client.create_anonymous_client()
+
+
+def create_topic_and_subscription(settings: StackConfig) -> None:
+    """The relay's topic and the pipeline's durable subscription, before anyone publishes."""
+    with suppress(AlreadyExists):
+        PublisherClient().create_topic(name=settings.topic)
+    with SubscriberClient() as subscriber, suppress(AlreadyExists):
+        subscriber.create_subscription(name=settings.subscription, topic=settings.topic)
+
+
+def _exchange_urls(settings: StackConfig) -> list[str]:
+    if settings.exchange != REPLAY:
+        return []
+    port = settings.ports["exchange"]
+    return ["--ws-url", f"ws://127.0.0.1:{port}", "--rest-url", f"http://127.0.0.1:{port}"]
+
+
+def start(settings: StackConfig, children: Children, resources: ExitStack) -> list[Row]:
+    """Start everything; returns the rows of the table. Raises RuntimeError, TimeoutError."""
+    home, logs, ports = settings.home, settings.logs, settings.ports
+    logs.mkdir(parents=True, exist_ok=True)
+    for emulator_log in ("pubsub.log", "gcs.log"):
+        (logs / emulator_log).write_bytes(b"")  # fresh logs per run, like the children's
+    pubsub = resources.enter_context(
+        localproc.pubsub_emulator(ports["pubsub"], log_path=logs / "pubsub.log")
+    )
+    storage = resources.enter_context(
+        localproc.gcs_emulator(ports["gcs"], settings.bucket, home / "gcs", logs / "gcs.log")
+    )
+    emulators = {
+        "PUBSUB_EMULATOR_HOST": pubsub,
+        "STORAGE_EMULATOR_HOST": storage,
+        "GOOGLE_CLOUD_PROJECT": settings.project,
+    }
+    os.environ.update(emulators)
+    create_topic_and_subscription(settings)
+    DuckDBWarehouse(settings.warehouse, storage_client()).initialize()
+    env = {
+        **emulators,
+        "COINPULSE_HOME": str(home),
+    }
+    symbols = ",".join(settings.symbols)
+    lake = f"gs://{settings.bucket}"
+    loader_url = settings.url("loader", "/")
+    loader_command = [venv_tool(FUNCTIONS_FRAMEWORK), "--target", "on_finalize"]
+    loader_command += ["--source", str(LOADER_SOURCE), "--host", "127.0.0.1"]
+    loader = children.start(
+        "loader",
+        [*loader_command, "--port", str(ports["loader"])],
+        f"{loader_url} functions-framework on_finalize -> {settings.warehouse}",
+        env,
+    )
+    watcher_flags = ["--bucket", settings.bucket, "--target", loader_url]
+    watcher_flags += ["--state", str(home / "watcher" / "delivered.txt")]
+    children.start(
+        "watcher",
+        [sys.executable, "-m", "commands.stack.watcher", *watcher_flags],
+        f"lists {lake} every {POLL_SECONDS:g} s, POSTs finalize CloudEvents to the loader",
+        env,
+    )
+    exchange = None
+    if settings.exchange == REPLAY:
+        truth = ["--truth-file", str(settings.truth_file)] if settings.truth_file else []
+        exchange = children.start(
+            "exchange",
+            coinpulse_command(
+                "exchange", "--port", str(ports["exchange"]), "--symbols", symbols, *truth
+            ),
+            f"ws://127.0.0.1:{ports['exchange']} replay market of {symbols}",
+            env,
+        )
+    children.start(
+        "pipeline",
+        coinpulse_command(
+            "pipeline",
+            "--subscription",
+            settings.subscription,
+            "--topic",
+            settings.topic,
+            "--output",
+            lake,
+        ),
+        f"Beam BundleBasedDirectRunner: {settings.subscription} -> {lake}/",
+        env,
+    )
+    localproc.wait_for_port(ports["loader"], loader.process, READY_TIMEOUT_SECONDS)
+    if exchange:
+        localproc.wait_until(
+            settings.url("exchange", "/api/v3/ping"), exchange.process, READY_TIMEOUT_SECONDS
+        )
+    checkpoint = ["--checkpoint", "none"] if exchange else []
+    relay_flags = ["--port", str(ports["relay"]), *_exchange_urls(settings), *checkpoint]
+    relay = children.start(
+        "relay",
+        coinpulse_command(
+            "relay",
+            "--sink",
+            f"pubsub:{settings.topic}",
+            # Dead letters ride the trades topic; the pipeline files them in dead_letters/.
+            "--dead-letter-sink",
+            f"pubsub:{settings.topic}",
+            "--symbols",
+            symbols,
+            *relay_flags,
+        ),
+        f"{settings.url('relay', '/stats')} -> {settings.topic}",
+        env,
+    )
+    localproc.wait_until(settings.url("relay", "/healthz"), relay.process, READY_TIMEOUT_SECONDS)
+    described = resources.enter_context(coingecko.running(settings.bucket))
+    return [
+        ("Pub/Sub emulator", f"{pubsub} {settings.topic}, {settings.subscription}", "pubsub.log"),
+        ("GCS emulator", f"{storage} bucket {settings.bucket}, data in {home / 'gcs'}", "gcs.log"),
+        *[(child.name, child.where, child.log.name) for child in children.started],
+        ("CoinGecko lane", described, OWN_LOG),
+    ]
+
+
+def table(settings: StackConfig, rows: list[Row]) -> list[str]:
+    """What runs where, and how to look at the data."""
+    width = max(len(what) for what, _, _ in rows) + 2
+    sql = (
+        "SELECT symbol, window_start, close_price, trade_count, pane_timing "
+        "FROM crypto_raw.stream_prices ORDER BY window_start DESC, pane_index DESC LIMIT 10"
+    )
+    stopping = (
+        f"Stops by itself after {settings.duration:g} s."
+        if settings.duration
+        else "Stop it with Ctrl-C."
+    )
+    return [
+        f"CoinPulse local stack: state in {settings.home}, logs in {settings.logs}",
+        "",
+        *[f"  {what:<{width}}{where}  [{log}]" for what, where, log in rows],
+        "",
+        "Look at the data (windows reach the warehouse within about 2 minutes of their end):",
+        f'  {sys.executable} -m commands.warehouse_db --path {settings.warehouse} "{sql}"',
+        f"  curl -s {settings.url('relay', '/stats')}",
+        f"  curl -s {settings.url('gcs', f'/storage/v1/b/{settings.bucket}/o')}",
+        stopping,
+    ]

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lock requirements lint test test-unit test-integration test-e2e bench demo clean
+.PHONY: install lock requirements package lint test test-unit test-integration test-e2e bench demo clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,11 +20,16 @@ install: $(STAMP)
 lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
 
+UNITS := relay beam_pipeline functions/loader functions/coingecko
+
 requirements: $(STAMP)  ## regenerate each deployable unit's requirements.txt from the lock
-	for unit in relay functions; do \
-	  test -f $$unit/requirements.in && $(BIN)/uv pip compile $$unit/requirements.in -c requirements.lock \
-	    -p 3.11 --no-header --no-annotate -q -o $$unit/requirements.txt; \
+	for unit in $(UNITS); do \
+	  $(BIN)/uv pip compile $$unit/requirements.in -c requirements.lock \
+	    -p 3.11 --no-header --no-annotate -q -o $$unit/requirements.txt || exit 1; \
 	done
+
+package: $(STAMP)  ## build every deployable artifact under dist/
+	$(BIN)/coinpulse package --dist dist
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -50,4 +55,4 @@ demo: $(STAMP)
 	$(BIN)/coinpulse demo
 
 clean:
-	rm -rf $(VENV) .coinpulse .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache

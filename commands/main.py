@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "load CoinGecko markets and OHLC candles into the lake",
     ),
     "demo": ("commands.demo", "run the whole streaming lane locally"),
+    "package": ("commands.package", "build every deployable artifact under dist/"),
 }
 
 Handler = Callable[[argparse.Namespace], int]

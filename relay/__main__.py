@@ -1,7 +1,7 @@
-"""Container entry point: ``python -m relay`` is ``coinpulse relay`` configured by environment."""
+"""Container entry point: ``python -m relay`` runs the relay configured by flags or environment."""
 
 import sys
 
-from commands.main import main
+from relay.main import main
 
-sys.exit(main(["relay", *sys.argv[1:]]))
+sys.exit(main())

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from coinpulse import logs, paths, symbols
@@ -220,3 +221,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     asyncio.run(serve_relay(relay, args.host, args.port, args.duration))
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m relay``: the relay alone, as its container runs it (no other unit loaded)."""
+    parser = argparse.ArgumentParser(prog="python -m relay", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--log-level",
+        default=_env("LOG_LEVEL", "INFO"),
+        help="DEBUG, INFO, WARNING or ERROR (default: $LOG_LEVEL, else INFO)",
+    )
+    configure(parser)
+    args = parser.parse_args(argv)
+    logs.setup(args.log_level)
+    return run(args)

@@ -41,6 +41,17 @@ def storage_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         yield host
 
 
+LAYERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test belongs to exactly one layer, so that each layer runs alone."""
+    for item in items:
+        layers = {mark.name for mark in item.iter_markers() if mark.name in LAYERS}
+        if len(layers) != 1:
+            raise pytest.UsageError(f"{item.nodeid}: mark it with one of {LAYERS}, not {layers}")
+
+
 class NotAUnitTest(AssertionError):
     """A test marked ``unit`` started a process or a server: mark it ``integration``."""
 

@@ -10,8 +10,6 @@ from aiohttp.test_utils import TestServer
 from relay.rest import HistoricalTrades, RestRejected, WeightBudget
 from relay.stats import RelayStats
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[TestServer, list[dict[str, str]]]]:
@@ -52,6 +50,7 @@ async def server() -> AsyncIterator[tuple[TestServer, list[dict[str, str]]]]:
         await test_server.close()
 
 
+@pytest.mark.integration
 async def test_429_waits_retry_after_then_succeeds(
     server: tuple[TestServer, list[dict[str, str]]],
 ) -> None:
@@ -67,6 +66,7 @@ async def test_429_waits_retry_after_then_succeeds(
     assert calls[-1] == {"symbol": "BTCUSDT", "fromId": "100", "limit": "1000"}
 
 
+@pytest.mark.integration
 async def test_a_4xx_is_permanent(server: tuple[TestServer, list[dict[str, str]]]) -> None:
     test_server, calls = server
     calls.append({})  # skip the first-call 429

@@ -21,7 +21,6 @@ from commands import warehouse_db
 from commands.duckdb_warehouse import create_tables
 from functions.loader import bigquery_warehouse
 
-
 TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
 SCHEMA_FILE = re.compile(r'^\$\{file\("\$\{path\.module\}/(?P<path>[^"]+)"\)\}$')
 OPTIONS = hcl2.SerializationOptions(

@@ -10,7 +10,6 @@ from coinpulse import logs, symbols
 from functions.coingecko import client as cg
 from standins.coingecko import StandIn
 
-
 KEY = "CG-test-secret-key-0123456789"
 
 

@@ -13,7 +13,6 @@ from functions.coingecko.client import HttpCoinGecko
 from functions.coingecko.run import Settings, parse_date, run
 from standins.coingecko import StandIn
 
-
 COINS = len(symbols.COINS)
 
 

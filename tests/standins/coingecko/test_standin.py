@@ -11,7 +11,6 @@ import requests
 from standins.coingecko import StandIn
 from standins.coingecko.__main__ import fault, parse_args
 
-
 ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 

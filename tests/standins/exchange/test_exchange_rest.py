@@ -15,7 +15,6 @@ from coinpulse import binance_frames
 from standins.exchange import ExchangeConfig, FaultConfig, ReplayExchange
 from standins.exchange.rest import USED_WEIGHT_HEADER, WeightLimiter, split_pair
 
-
 FIRST_ID = 5_000
 TRADES = 1_500
 

@@ -6,6 +6,7 @@ at any depth), so a lazy import inside a function counts as much as a top-level 
 
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import re
@@ -103,7 +104,7 @@ def test_the_relay_context_builds_a_non_root_image_that_starts_the_relay(dist: P
 def test_the_flex_template_declares_the_streaming_jobs_parameters(dist: Path) -> None:
     context = dist / "beam"
     metadata = json.loads((context / "metadata.json").read_text())
-    parser = streaming.argparse.ArgumentParser()
+    parser = argparse.ArgumentParser()
     streaming.configure(parser)
     by_flag = {flag: action for action in parser._actions for flag in action.option_strings}
     for parameter in metadata["parameters"]:

@@ -10,8 +10,10 @@ CoinGecko functions a call against the stand-in that writes to the GCS emulator.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -173,3 +175,47 @@ def test_the_coingecko_directory_stands_alone_and_writes_the_lake(
     local = tmp_path / "markets.parquet"
     blob.download_to_filename(local)
     assert pq.read_table(local).num_rows == answer.json()["tables"]["coingecko_markets"]["rows"]
+
+
+def test_the_relay_context_runs_the_relay_alone_with_its_default_checkpoint(
+    dist: Path, tmp_path: Path
+) -> None:
+    """``python -m relay`` as the image's CMD runs it: its own virtualenv, state in HOME."""
+    source = dist / "relay"
+    relay_bin = make_venv(source, tmp_path / "venv")
+    assert not installed(relay_bin) & {"pyarrow", *FORBIDDEN}
+    exchange_port, port = localproc.free_port(), localproc.free_port()
+    market = ["--port", str(exchange_port), "--symbols", "BTCUSDT", "--rate", "50"]
+    exchange = localproc.spawn(
+        [sys.executable, "-m", "commands.main", "exchange", *market], tmp_path / "exchange.log"
+    )
+    home = tmp_path / "state"
+    out = tmp_path / "trades.jsonl"
+    try:
+        localproc.wait_until(f"http://127.0.0.1:{exchange_port}/api/v3/ping", exchange, 30)
+        flags = ["--symbols", "BTCUSDT", "--sink", f"file:{out}", "--port", str(port)]
+        flags += ["--ws-url", f"ws://127.0.0.1:{exchange_port}"]
+        flags += ["--rest-url", f"http://127.0.0.1:{exchange_port}"]
+        relay = subprocess.Popen(
+            [str(relay_bin / "python"), "-m", "relay", *flags],
+            cwd=source,
+            env=isolated_env(COINPULSE_HOME=str(home)),
+            stdout=(tmp_path / "relay.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            localproc.wait_until(f"http://127.0.0.1:{port}/healthz", relay, 60)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (out.exists() and out.stat().st_size):
+                time.sleep(0.2)
+            relay.send_signal(signal.SIGTERM)
+            assert relay.wait(timeout=15) == 0
+        finally:
+            localproc.stop(relay)
+    finally:
+        localproc.stop(exchange)
+    assert out.read_text().count('"kind": "trades"') >= 1
+    assert [path.name for path in (home / "relay").iterdir()] == [
+        f"checkpoint-127.0.0.1_{exchange_port}.json"
+    ]

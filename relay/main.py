@@ -1,7 +1,8 @@
 """``coinpulse relay``: run the relay from the command line or as the Cloud Run container.
 
-Every flag has an environment variable, so the container is configured without a
-command line (Cloud Run sets PORT; Terraform sets the rest).
+The flags a deployment sets (pairs, URLs, sinks, checkpoint, host, port, log level)
+each have an environment variable, so the container is configured without a command
+line (Cloud Run sets PORT); the tuning flags keep their defaults unless given.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A line is a frame in the combined-stream envelope or a bare payload, optionally
 prefixed by its receive time in seconds (``1633998274.72: {...}``, as in the
-recordings under shared/data/binance-frames). A recording may start with the
+recording in tests/data/binance_us_ws_recording.txt). A recording may start with the
 stream URL it was taken from. Frames of other streams (depth, kline, bookTicker,
 tickers) and the serverShutdown control event are not trades: they are skipped
 and counted by kind, not dead-lettered. Everything else goes through

@@ -4,8 +4,9 @@ Dataflow's launcher runs ``python main.py --subscription=... --output=... --runn
 with the template's parameters and its own pipeline options mixed as ``--name=value``
 flags. The job's own flags (those of ``coinpulse pipeline``; metadata.json names them
 with underscores, e.g. ``flush_seconds``) are passed to it; every other flag goes to
-Beam as a pipeline option (``--project`` to both), with ``--setup_file`` pointing the
-workers at this directory's ``setup.py`` (only the core and the pipeline packages).
+Beam as a pipeline option (``--project`` to both), with ``--runner=DataflowRunner``
+and ``--setup_file`` (this directory's ``setup.py``: only the core and the pipeline
+packages, for the workers) unless the launcher gave them.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def split(argv: Sequence[str]) -> list[str]:
             own.append(f"{flag}{equals}{value}")
         if flag not in flags or flag in SHARED_FLAGS:
             beam.append(arg)
-    if not any(arg.startswith("--setup_file") for arg in beam):
-        beam.append(f"--setup_file={SETUP_FILE}")
+    for option, default in (("--runner", "DataflowRunner"), ("--setup_file", str(SETUP_FILE))):
+        if not any(arg.split("=", 1)[0] == option for arg in beam):
+            beam.append(f"{option}={default}")
     return [*own, "--", *beam]
 
 

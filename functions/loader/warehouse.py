@@ -1,13 +1,12 @@
-"""The warehouse a finalized object loads into: one interface, chosen by configuration.
+"""The warehouse a finalized object loads into: one interface, two implementations.
 
 ``BigQueryWarehouse`` (functions/loader/bigquery_warehouse.py) runs load jobs in
-production; ``DuckDBWarehouse`` (functions/loader/duckdb_warehouse.py) loads the
-local stack's DuckDB file. Both keep the same promise: one object generation is
-loaded exactly once however often its event arrives, a bad object raises
-``BadObject`` (the caller quarantines it), and anything else that goes wrong
+production; the deployed function builds it in ``handler.loader_from_env``. The
+local stack plugs in ``DuckDBWarehouse`` (commands/duckdb_warehouse.py) instead
+(commands/stack/loader_function.py). Both keep the same promise: one object
+generation is loaded exactly once however often its event arrives, a bad object
+raises ``BadObject`` (the caller quarantines it), and anything else that goes wrong
 raises, so that the event is retried.
-
-``functions.loader.handler.loader_from_env`` chooses one by configuration.
 """
 
 from __future__ import annotations

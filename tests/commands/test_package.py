@@ -111,7 +111,8 @@ def test_the_flex_template_declares_the_streaming_jobs_parameters(dist: Path) ->
         action = by_flag["--" + parameter["name"].replace("_", "-")]
         assert parameter["isOptional"] is not action.required, parameter["name"]
     dockerfile = (context / "Dockerfile").read_text()
-    for variable in ("PY_FILE", "SETUP_FILE", "REQUIREMENTS_FILE"):
+    assert "FLEX_TEMPLATE_PYTHON_REQUIREMENTS_FILE" not in dockerfile  # nothing staged
+    for variable in ("PY_FILE", "SETUP_FILE"):
         found = re.search(rf'FLEX_TEMPLATE_PYTHON_{variable}="\$\{{WORKDIR\}}/(\S+)"', dockerfile)
         assert found is not None and (context / found.group(1)).is_file(), variable
 

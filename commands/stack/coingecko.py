@@ -3,7 +3,7 @@
 With ``COINGECKO_API_KEY`` set it calls CoinGecko; without, the local stand-in,
 served from this process. The Parquet files go to ``gs://BUCKET/coingecko/...`` on
 the GCS emulator (STORAGE_EMULATOR_HOST must be set in this process), where the
-watcher announces them to the loader like every other object. A failed run is
+Eventarc stand-in announces them to the loader like every other object. A failed run is
 retried as the schedule says (commands/stack/schedule.py); it never stops
 the stack.
 """

@@ -15,6 +15,8 @@ EXCHANGE_ENV = "EXCHANGE"
 DEFAULT_PROJECT = "coinpulse-local"
 DEFAULT_BUCKET = "coinpulse-lake"
 TOPIC, SUBSCRIPTION = "trades", "beam"
+# The lake bucket's notifications and the loader trigger's subscription (Eventarc's).
+NOTIFICATIONS_TOPIC, TRIGGER_SUBSCRIPTION = "lake-notifications", "loader-trigger"
 # Defaults away from the usual 8080; the Pub/Sub one is the gcloud emulator's own.
 DEFAULT_PORTS = {
     "pubsub": 8085,
@@ -50,6 +52,14 @@ class StackConfig:
     @property
     def subscription(self) -> str:
         return f"projects/{self.project}/subscriptions/{SUBSCRIPTION}"
+
+    @property
+    def notifications(self) -> str:
+        return f"projects/{self.project}/topics/{NOTIFICATIONS_TOPIC}"
+
+    @property
+    def trigger_subscription(self) -> str:
+        return f"projects/{self.project}/subscriptions/{TRIGGER_SUBSCRIPTION}"
 
     @property
     def logs(self) -> Path:

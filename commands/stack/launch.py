@@ -16,7 +16,6 @@ from commands.duckdb_warehouse import DuckDBWarehouse
 from commands.stack import coingecko
 from commands.stack.config import REPLAY, StackConfig
 from commands.stack.processes import READY_TIMEOUT_SECONDS, Children, coinpulse_command, venv_tool
-from commands.stack.watcher import POLL_SECONDS
 
 FUNCTIONS_FRAMEWORK = "functions-framework"
 LOADER_SOURCE = Path(__file__).with_name("loader_function.py")  # served, not imported here
@@ -42,12 +41,19 @@ def storage_client() -> gcs.Client:
     return gcs.Client.create_anonymous_client()
 
 
-def create_topic_and_subscription(settings: StackConfig) -> None:
-    """The relay's topic and the pipeline's durable subscription, before anyone publishes."""
-    with suppress(AlreadyExists):
-        PublisherClient().create_topic(name=settings.topic)
-    with SubscriberClient() as subscriber, suppress(AlreadyExists):
-        subscriber.create_subscription(name=settings.subscription, topic=settings.topic)
+def create_topics_and_subscriptions(settings: StackConfig) -> None:
+    """Before anyone publishes: the relay's topic and the pipeline's durable subscription,
+    the lake's notification topic and the loader trigger's subscription."""
+    publisher = PublisherClient()
+    with SubscriberClient() as subscriber:
+        for topic, subscription in (
+            (settings.topic, settings.subscription),
+            (settings.notifications, settings.trigger_subscription),
+        ):
+            with suppress(AlreadyExists):
+                publisher.create_topic(name=topic)
+            with suppress(AlreadyExists):
+                subscriber.create_subscription(name=subscription, topic=topic)
 
 
 def _exchange_urls(settings: StackConfig) -> list[str]:
@@ -66,8 +72,16 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
     pubsub = resources.enter_context(
         localproc.pubsub_emulator(ports["pubsub"], log_path=logs / "pubsub.log")
     )
+    os.environ.update({"PUBSUB_EMULATOR_HOST": pubsub, "GOOGLE_CLOUD_PROJECT": settings.project})
+    create_topics_and_subscriptions(settings)
     storage = resources.enter_context(
-        localproc.gcs_emulator(ports["gcs"], settings.bucket, home / "gcs", logs / "gcs.log")
+        localproc.gcs_emulator(
+            ports["gcs"],
+            settings.bucket,
+            home / "gcs",
+            logs / "gcs.log",
+            notifications=settings.notifications,
+        )
     )
     emulators = {
         "PUBSUB_EMULATOR_HOST": pubsub,
@@ -75,7 +89,6 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
         "GOOGLE_CLOUD_PROJECT": settings.project,
     }
     os.environ.update(emulators)
-    create_topic_and_subscription(settings)
     DuckDBWarehouse(settings.warehouse, storage_client()).initialize()
     env = {
         **emulators,
@@ -92,12 +105,11 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
         f"{loader_url} functions-framework on_finalize -> {settings.warehouse}",
         env,
     )
-    watcher_flags = ["--bucket", settings.bucket, "--target", loader_url]
-    watcher_flags += ["--state", str(home / "watcher" / "delivered.txt")]
+    trigger = ["--subscription", settings.trigger_subscription, "--target", loader_url]
     children.start(
-        "watcher",
-        [sys.executable, "-m", "commands.stack.watcher", *watcher_flags],
-        f"lists {lake} every {POLL_SECONDS:g} s, POSTs finalize CloudEvents to the loader",
+        "eventarc",
+        [sys.executable, "-m", "commands.stack.eventarc", *trigger],
+        f"{settings.notifications} -> finalize CloudEvents -> the loader",
         env,
     )
     exchange = None

@@ -4,7 +4,7 @@ The same handler as the Cloud Run function (functions/loader/main.py), with the
 warehouse swapped: DuckDB at $COINPULSE_HOME/warehouse.duckdb instead of BigQuery,
 and the lake on the GCS emulator (STORAGE_EMULATOR_HOST). The stack serves it with
 ``functions-framework --source commands/stack/loader_function.py --target on_finalize``,
-and the watcher POSTs it the same finalize CloudEvents that Eventarc would.
+and the Eventarc stand-in (commands/stack/eventarc.py) POSTs it the same finalize CloudEvents.
 """
 
 from __future__ import annotations

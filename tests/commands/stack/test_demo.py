@@ -13,10 +13,10 @@ def test_sigterm_stops_every_process_the_demo_started(tmp_path: Path, demo: Any)
     home = tmp_path / "home"
     with demo.run(home) as process:
         output = demo.wait_for_output(home, "Stop it with Ctrl-C.", process, timeout=180)
-        for name in ("Pub/Sub emulator", "GCS emulator", "loader", "watcher", "exchange"):
+        for name in ("Pub/Sub emulator", "GCS emulator", "loader", "eventarc", "exchange"):
             assert name in output
         started = demo.processes_of(home)
-        assert len(started) >= 8  # demo, 2 emulators, loader, watcher, exchange, pipeline, relay
+        assert len(started) >= 8  # demo, 2 emulators, loader, eventarc, exchange, pipeline, relay
         process.send_signal(signal.SIGTERM)
         assert process.wait(90) == 0
     assert demo.processes_of(home) == []
@@ -26,7 +26,7 @@ def test_sigterm_stops_every_process_the_demo_started(tmp_path: Path, demo: Any)
         "pubsub.log",
         "gcs.log",
         "loader.log",
-        "watcher.log",
+        "eventarc.log",
         "exchange.log",
         "pipeline.log",
         "relay.log",

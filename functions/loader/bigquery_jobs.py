@@ -150,17 +150,8 @@ class JobRunner:
             failure = job_errors.classify(job.error_result)
             if failure == job_errors.CONTENT:
                 raise objects.BadObject(f"{kind} job {job_id} failed: {describe(job)}")
-            log.warning(
-                "BigQuery job failed",
-                extra=logs.fields(
-                    **source.fields(),
-                    job_id=job_id,
-                    attempt=attempt,
-                    failure=failure,
-                    reason=job.error_result.get("reason"),
-                    error=describe(job),
-                ),
-            )
+            if not existing:  # a job that existed was logged by the delivery that ran it
+                self._log_failure(job, attempt, failure, source)
             previous = FailedAttempt(attempt, job, failure)
         log.error(
             "every attempt of the BigQuery job failed; reload the object by hand",
@@ -169,6 +160,20 @@ class JobRunner:
             ),
         )
         raise JobsFailed(f"{kind} of {source.uri}: {MAX_ATTEMPTS} attempts failed")
+
+    @staticmethod
+    def _log_failure(job: Job, attempt: int, failure: str, source: StorageObject) -> None:
+        log.warning(
+            "BigQuery job failed",
+            extra=logs.fields(
+                **source.fields(),
+                job_id=job.job_id,
+                attempt=attempt,
+                failure=failure,
+                reason=job.error_result.get("reason"),
+                error=describe(job),
+            ),
+        )
 
     @staticmethod
     def _find(fetch: Callable[[str], Job], job_id: str) -> Job | None:

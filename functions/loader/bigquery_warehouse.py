@@ -1,12 +1,11 @@
-"""Production: one BigQuery load job per object generation, with a deterministic job id.
+"""Production: each object generation loads through BigQuery jobs with deterministic ids.
 
-Every job gets ``jobs.job_id(...)``, derived from bucket, name and generation. A
-redelivered event, or a retried insert whose first try reached BigQuery, meets
-409 "Already Exists"; the loader then fetches that job and treats it as its own:
-done without error is success, running is waited for, failed for bad data is a
-bad object, failed otherwise is retried once more under the id suffixed ``_a2``
-(then ``_a3``). At most MAX_ATTEMPTS jobs ever run per object generation, because
-failed jobs count against the 1,500 load jobs per table per day.
+Every job gets ``jobs.job_id(...)``, derived from bucket, name and generation, and
+runs as a chain of attempts (functions/loader/bigquery_jobs.py): a redelivered event,
+or a retried insert whose first try reached BigQuery, meets 409 "Already Exists" and
+carries on with the job that exists; a new attempt starts only after the previous
+one is seen failed for a reason a retry can fix, with backoff. Which errors
+quarantine the object and which raise is functions/loader/job_errors.py.
 
 Load configuration: the table's schema file (never autodetect), JSONL or Parquet,
 ``ignore_unknown_values`` false and no bad records, the table's partitioning and
@@ -18,35 +17,22 @@ replaced only by a row of equal or later version), then drops the staging table.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-from google.api_core.exceptions import Conflict, GoogleAPICallError
 from google.cloud import bigquery
 
-from coinpulse import lake, logs, schemas
-from functions.loader import jobs, objects
+from coinpulse import lake, schemas
+from functions.loader import jobs
+from functions.loader.bigquery_jobs import Job, JobRunner
 from functions.loader.events import StorageObject
 from functions.loader.warehouse import LoadResult, Warehouse
 
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 3
-# Event-driven functions may run 540 s (cloud.google.com/functions/docs/configuring/timeout);
-# a load of one flush period's JSONL takes seconds. A job still running after this
-# is left to run: the retried event finds it by its id and waits again.
-JOB_WAIT_SECONDS = 300.0
-# Job error reasons no retry can fix (cloud.google.com/bigquery/docs/error-messages):
-# the data does not parse or does not fit the schema.
-BAD_DATA_REASONS = frozenset({"invalid"})
 FORMATS = {
     lake.JSONL: bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
     lake.PARQUET: bigquery.SourceFormat.PARQUET,
 }
 LABELS = {"component": "coinpulse-loader"}
-
-Job = Any  # bigquery.LoadJob or QueryJob (or what a fake client in tests returns)
 
 
 class Client(Protocol):
@@ -113,15 +99,12 @@ def merge_sql(route: lake.Route, target: str, staging: str) -> str:
     )
 
 
-class JobsFailed(RuntimeError):
-    """Every allowed attempt failed for a reason other than bad data; retried via the event."""
-
-
 class BigQueryWarehouse(Warehouse):
     """Load jobs through a ``bigquery.Client`` (or an object with the same methods)."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, runner: JobRunner | None = None) -> None:
         self.client = client
+        self.runner = runner or JobRunner()
 
     def _table(self, route: lake.Route, suffix: str = "") -> str:
         return f"{self.client.project}.{route.dataset}.{route.table}{suffix}"
@@ -169,35 +152,5 @@ class BigQueryWarehouse(Warehouse):
     def _run(
         self, kind: str, source: StorageObject, route: lake.Route, start: Callable[[str], Job]
     ) -> tuple[Job, bool]:
-        """Start (or find) the job under its deterministic id and wait for it.
-
-        Returns (job, whether it already existed). Raises objects.BadObject when the
-        job failed for bad data, JobsFailed after MAX_ATTEMPTS other failures,
-        concurrent.futures.TimeoutError when the job is still running.
-        """
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            job_id = jobs.job_id(
-                route.table,
-                source.bucket,
-                source.name,
-                source.generation,
-                attempt=attempt,
-                action=kind,
-            )
-            try:
-                job, existing = start(job_id), False
-            except Conflict:
-                job, existing = self.client.get_job(job_id), True
-            try:
-                job.result(timeout=JOB_WAIT_SECONDS)
-            except GoogleAPICallError as error:
-                reason = (job.error_result or {}).get("reason")
-                if reason in BAD_DATA_REASONS:
-                    raise objects.BadObject(f"{kind} job {job_id} failed: {error}") from None
-                log.warning(
-                    "BigQuery job failed; trying a new attempt",
-                    extra=logs.fields(job_id=job_id, reason=reason, error=str(error)),
-                )
-                continue
-            return job, existing
-        raise JobsFailed(f"{kind} of {source.uri}: {MAX_ATTEMPTS} attempts failed")
+        """The step's successful job and whether it existed; raises as bigquery_jobs says."""
+        return self.runner.run(kind, source, route, start, self.client.get_job)

@@ -5,8 +5,9 @@ redelivered event), an object that is not data or that no route knows, an event
 for a generation that is no longer the object's live one (a rerun replaced it; its
 own event loads it), an object quarantined as bad, an event too old to keep
 retrying, and a malformed event. Retried (the handler raises): everything else,
-e.g. Cloud Storage or BigQuery unavailable (or, in the local stack, the DuckDB
-file staying locked); every retry of the same generation is deduplicated by the warehouse.
+e.g. Cloud Storage or BigQuery unavailable, a BigQuery configuration or permission
+error (logged with an alert field), or, in the local stack, the DuckDB file staying
+locked; every retry of the same generation is deduplicated by the warehouse.
 """
 
 from __future__ import annotations

@@ -136,6 +136,7 @@ class Relay:
     # ---------- publishing
 
     async def _publish_batch(self, batch: batching.Batch) -> None:
+        """Hand a closed batch to the sink; it counts as unacknowledged from here on."""
         body, attributes = messages.encode_trades(batch.trades)
         in_flight = self._in_flight[batch.symbol]
         low = batch.min_trade_id
@@ -190,7 +191,7 @@ class Relay:
         while not self.stopping.is_set():
             await asyncio.sleep(BATCH_TICK)
             now = time.monotonic()
-            for batch in self._batcher.expired(now):
+            while (batch := self._batcher.next_expired(now)) is not None:
                 await self._publish_batch(batch)
             if heartbeat and now - self._last_publish >= heartbeat:
                 body, attributes = messages.encode_heartbeat(int(time.time() * 1000))

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from coinpulse import schemas
+from coinpulse import messages, schemas
+from coinpulse.trade import Trade
 from relay import health
 from relay.checkpoint import NoCheckpoint
 from relay.service import Relay, RelaySettings
-from relay.sinks import open_sink
+from relay.sinks import NullSink, Sink, open_sink
 from standins.exchange import ExchangeConfig, ReplayExchange
 
 RECORDING = Path(__file__).resolve().parents[1] / "data" / "binance_us_ws_recording.txt"
@@ -92,3 +93,55 @@ async def test_health_is_stale_without_connections_or_frames(tmp_path: Path) -> 
             "BTCUSDT": {"last_trade_id": None, "missing_trades": 0, "open_gaps": 0}
         }
         assert stats["sink"].startswith("file:")
+
+
+class FlowControlledSink(Sink):
+    """The relay's sink interface with flow control: ``submit`` waits until ``room`` is set."""
+
+    name = "flow-controlled"
+
+    def __init__(self) -> None:
+        self.room = asyncio.Event()
+        self.waiting = asyncio.Event()
+        self.submitted: list[bytes] = []
+
+    async def submit(self, body: bytes, attributes: messages.Attributes) -> asyncio.Future[None]:
+        self.waiting.set()
+        await self.room.wait()
+        self.submitted.append(body)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+def trade(symbol: str, trade_id: int) -> Trade:
+    return Trade(symbol, "bitcoin", trade_id, "1.5", "2", 1_700_000_000_000, None, False, 0)
+
+
+@pytest.mark.unit
+async def test_a_closed_batch_waiting_for_room_holds_the_checkpoint_back() -> None:
+    sink = FlowControlledSink()
+    relay = Relay(
+        RelaySettings(
+            pairs=["BTCUSDT", "ETHUSDT"],
+            ws_url="ws://unused",
+            rest_url="http://unused",
+            batch_max_delay=0.01,
+            heartbeat_every=0,
+        ),
+        sink,
+        NullSink(),
+        NoCheckpoint(),
+    )
+    await relay.accept(trade("BTCUSDT", 10))
+    await relay.accept(trade("ETHUSDT", 20))
+    flushing = asyncio.create_task(relay._flush_loop())
+    await asyncio.wait_for(sink.waiting.wait(), 5)
+    # One batch waits for room, the other has not been handed over: neither is acknowledged.
+    assert relay.positions() == {"BTCUSDT": 9, "ETHUSDT": 19}
+    sink.room.set()
+    while len(sink.submitted) < 2:
+        await asyncio.sleep(0.01)
+    assert relay.positions() == {"BTCUSDT": 10, "ETHUSDT": 20}
+    relay.stop()
+    await flushing

@@ -27,7 +27,7 @@ from coinpulse.trade import SOURCE_REST, InvalidTrade, Trade
 from relay import batching
 from relay.backfill import Backfiller
 from relay.backoff import Backoff
-from relay.checkpoint import CheckpointStore, Positions
+from relay.checkpoint import CheckpointStore, NoCheckpoint, Positions
 from relay.feed import (
     DEFAULT_ROTATE_AFTER,
     MAX_STREAMS_PER_CONNECTION,
@@ -226,7 +226,14 @@ class Relay:
     # ---------- lifecycle
 
     def resume(self) -> None:
-        for pair, trade_id in self.checkpoint.load().items():
+        """Continue each pair from its checkpoint; warns when nothing was saved there."""
+        saved = self.checkpoint.load()
+        if not saved and not isinstance(self.checkpoint, NoCheckpoint):
+            log.warning(
+                "nothing saved at the checkpoint: starting from the live stream",
+                extra=logs.fields(checkpoint=self.checkpoint.location),
+            )
+        for pair, trade_id in saved.items():
             if pair in self.trackers:
                 self.trackers[pair].last = trade_id
                 log.info(

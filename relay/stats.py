@@ -31,8 +31,11 @@ class RelayStats:
     gaps_filled: int = 0
     trades_backfilled: int = 0
     gap_trades_unavailable: int = 0
+    gaps_abandoned: int = 0
+    gap_trades_abandoned: int = 0
     rest_requests: int = 0
     rest_throttled: int = 0
+    rest_rejected: int = 0
     reconnects: int = 0
     rotations: int = 0
     server_shutdowns: int = 0

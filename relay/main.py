@@ -239,12 +239,19 @@ async def serve_relay(relay: Relay, host: str, port: int, duration: float | None
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the relay; 0 after a stop, 1 when a task could not continue, 2 on bad settings."""
     try:
         relay = build(args)
     except (ValueError, symbols.UnknownSymbol) as error:
         log.error(str(error))
         return 2
     asyncio.run(serve_relay(relay, args.host, args.port, args.duration))
+    if relay.failed is not None:
+        log.error(
+            "relay stopped: a background task could not continue",
+            extra=logs.fields(task=relay.failed),
+        )
+        return 1
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Coroutine
@@ -38,6 +39,7 @@ from relay.gaps import GapTracker
 from relay.rest import DEFAULT_WEIGHT_BUDGET, HistoricalTrades
 from relay.sinks import Sink
 from relay.stats import RelayStats
+from relay.supervision import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,16 @@ class Relay:
         self._in_flight: dict[str, dict[int, int]] = {pair: {} for pair in settings.pairs}
         self._last_publish = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._supervisor = Supervisor(self.stats, self.stopping)
+
+    @property
+    def failed(self) -> str | None:
+        """The background task that could not continue, if one did (the relay then stops)."""
+        return self._supervisor.failed
+
+    @failed.setter
+    def failed(self, task: str | None) -> None:
+        self._supervisor.failed = task
 
     # ---------- frames and trades
 
@@ -144,8 +156,13 @@ class Relay:
         await self._submit(_Outbound(body, attributes, batch), self.sink)
 
     async def _submit(self, outbound: _Outbound, sink: Sink) -> None:
+        """Hand a message over; a sink that raises counts as a failed publish (retried)."""
         outbound.attempts += 1
-        future = await sink.submit(outbound.body, outbound.attributes)
+        try:
+            future = await sink.submit(outbound.body, outbound.attributes)
+        except Exception as error:
+            future = asyncio.get_running_loop().create_future()
+            future.set_exception(error)
         self._last_publish = time.monotonic()
         future.add_done_callback(lambda done: self._settled(outbound, sink, done))
 
@@ -214,14 +231,33 @@ class Relay:
         return positions
 
     async def _checkpoint_loop(self) -> None:
+        """Save changed positions every CHECKPOINT_EVERY s; a failed save is tried next time.
+
+        The saved checkpoint stays behind meanwhile, which costs duplicates after a
+        restart, never trades.
+        """
         saved: Positions = {}
         while not self.stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), CHECKPOINT_EVERY)
             current = self.positions()
-            if current and current != saved:
+            if not current or current == saved:
+                continue
+            try:
                 await asyncio.to_thread(self.checkpoint.save, current)
-                saved = current
+            except Exception:
+                self.stats.checkpoint_save_errors += 1
+                log.warning(
+                    "checkpoint not saved, trying again",
+                    exc_info=True,
+                    extra=logs.fields(
+                        checkpoint=self.checkpoint.location,
+                        errors=self.stats.checkpoint_save_errors,
+                        retry_in_s=CHECKPOINT_EVERY,
+                    ),
+                )
+                continue
+            saved = current
 
     # ---------- lifecycle
 
@@ -241,7 +277,11 @@ class Relay:
                 )
 
     async def run(self) -> None:
-        """Run until ``stopping`` is set, then flush, save the checkpoint and return."""
+        """Run until ``stopping`` is set, then flush, save the checkpoint and return.
+
+        Background tasks run supervised (relay.supervision): one that cannot continue
+        sets ``failed`` and stops the relay the same way.
+        """
         self.resume()
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, connect=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -274,13 +314,17 @@ class Relay:
                 for pairs in shards
             ]
             workers = [
-                asyncio.create_task(coroutine)
-                for coroutine in (
-                    *(feed.run(self.stopping) for feed in feeds),
-                    self._flush_loop(),
-                    backfiller.run(self.stopping),
-                    self._checkpoint_loop(),
-                )
+                *(
+                    self._supervisor.start(
+                        f"feed-{index}", functools.partial(feed.run, self.stopping)
+                    )
+                    for index, feed in enumerate(feeds)
+                ),
+                self._supervisor.start("flush", self._flush_loop),
+                self._supervisor.start(
+                    "backfill", functools.partial(backfiller.run, self.stopping)
+                ),
+                self._supervisor.start("checkpoint", self._checkpoint_loop),
             ]
             await self.stopping.wait()
             await asyncio.wait(workers, timeout=2.0)

@@ -90,12 +90,12 @@ class Backfiller:
         try:
             while not stopping.is_set():
                 rows = await self._rest.fetch(pair, cursor, HISTORICAL_TRADES_MAX_LIMIT)
-                trades = await self._parse(pair, rows)
-                for trade in trades:
+                for trade in await self._parse(pair, rows):
                     await self._accept(trade)
-                if len(rows) < HISTORICAL_TRADES_MAX_LIMIT or not trades:
+                last_served = max(_served_ids(rows), default=cursor - 1)
+                if len(rows) < HISTORICAL_TRADES_MAX_LIMIT or last_served < cursor:
                     return
-                cursor = max(trade.trade_id for trade in trades) + 1
+                cursor = last_served + 1
         except RestRejected as error:
             log.error("catch-up refused", extra=logs.fields(pair=pair, error=str(error)))
         except BaseException:

@@ -13,7 +13,6 @@ publishes are retried forever); duplicates always carry the same trade id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -28,7 +27,7 @@ from coinpulse.trade import SOURCE_REST, InvalidTrade, Trade
 from relay import batching
 from relay.backfill import Backfiller
 from relay.backoff import Backoff
-from relay.checkpoint import CheckpointStore, NoCheckpoint, Positions
+from relay.checkpoint import CheckpointStore, NoCheckpoint, Positions, keep_saving
 from relay.feed import (
     DEFAULT_ROTATE_AFTER,
     MAX_STREAMS_PER_CONNECTION,
@@ -44,7 +43,6 @@ from relay.supervision import Supervisor
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_STAGE = "relay"
-CHECKPOINT_EVERY = 5.0  # s
 SHUTDOWN_GRACE = 8.0  # s to flush; Cloud Run sends SIGKILL 10 s after SIGTERM
 BATCH_TICK = 0.01  # s between checks for batches that waited long enough
 
@@ -94,10 +92,6 @@ class Relay:
     def failed(self) -> str | None:
         """The background task that could not continue, if one did (the relay then stops)."""
         return self._supervisor.failed
-
-    @failed.setter
-    def failed(self, task: str | None) -> None:
-        self._supervisor.failed = task
 
     # ---------- frames and trades
 
@@ -217,7 +211,12 @@ class Relay:
     # ---------- checkpoint
 
     def positions(self) -> Positions:
-        """Per pair, the highest id up to which every trade is acknowledged."""
+        """Per pair, the highest id up to which every trade is acknowledged.
+
+        A trade holds it back from the moment it is seen until its publish is
+        acknowledged: in a gap, in an open batch, in a closed batch waiting for room in
+        the sink, in a message awaiting its acknowledgement or its retry.
+        """
         positions: Positions = {}
         for pair, tracker in self.trackers.items():
             through = tracker.contiguous_through()
@@ -229,35 +228,6 @@ class Relay:
                 unacked.append(pending)
             positions[pair] = min([through, *(low - 1 for low in unacked)])
         return positions
-
-    async def _checkpoint_loop(self) -> None:
-        """Save changed positions every CHECKPOINT_EVERY s; a failed save is tried next time.
-
-        The saved checkpoint stays behind meanwhile, which costs duplicates after a
-        restart, never trades.
-        """
-        saved: Positions = {}
-        while not self.stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), CHECKPOINT_EVERY)
-            current = self.positions()
-            if not current or current == saved:
-                continue
-            try:
-                await asyncio.to_thread(self.checkpoint.save, current)
-            except Exception:
-                self.stats.checkpoint_save_errors += 1
-                log.warning(
-                    "checkpoint not saved, trying again",
-                    exc_info=True,
-                    extra=logs.fields(
-                        checkpoint=self.checkpoint.location,
-                        errors=self.stats.checkpoint_save_errors,
-                        retry_in_s=CHECKPOINT_EVERY,
-                    ),
-                )
-                continue
-            saved = current
 
     # ---------- lifecycle
 
@@ -324,7 +294,16 @@ class Relay:
                 self._supervisor.start(
                     "backfill", functools.partial(backfiller.run, self.stopping)
                 ),
-                self._supervisor.start("checkpoint", self._checkpoint_loop),
+                self._supervisor.start(
+                    "checkpoint",
+                    functools.partial(
+                        keep_saving,
+                        self.checkpoint,
+                        self.positions,
+                        self.stopping,
+                        self.stats,
+                    ),
+                ),
             ]
             await self.stopping.wait()
             await asyncio.wait(workers, timeout=2.0)
@@ -341,7 +320,14 @@ class Relay:
         await self.dead_letters.close(max(0.1, deadline - time.monotonic()))
         positions = self.positions()
         if positions:
-            self.checkpoint.save(positions)
+            try:
+                self.checkpoint.save(positions)
+            except Exception:  # the previous checkpoint stays: duplicates after restart
+                self.stats.checkpoint_save_errors += 1
+                log.exception(
+                    "final checkpoint not saved",
+                    extra=logs.fields(checkpoint=self.checkpoint.location),
+                )
         log.info("relay stopped", extra=logs.fields(**self.stats.snapshot()))
 
     def stop(self) -> None:

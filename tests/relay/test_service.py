@@ -11,7 +11,7 @@ from google.api_core.exceptions import ServiceUnavailable
 
 from coinpulse import messages, schemas
 from coinpulse.trade import Trade
-from relay import health, service
+from relay import checkpoint, health
 from relay.checkpoint import CheckpointStore, NoCheckpoint, Positions
 from relay.service import Relay, RelaySettings
 from relay.sinks import NullSink, Sink, open_sink
@@ -173,7 +173,7 @@ class FlakyCheckpoint(CheckpointStore):
 async def test_a_failed_checkpoint_write_is_logged_counted_and_written_later(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(service, "CHECKPOINT_EVERY", 0.05)
+    monkeypatch.setattr(checkpoint, "CHECKPOINT_EVERY", 0.05)
     store = FlakyCheckpoint()
     relay = Relay(
         RelaySettings(pairs=["BTCUSDT"], ws_url="ws://unused", rest_url="http://unused"),
@@ -182,7 +182,9 @@ async def test_a_failed_checkpoint_write_is_logged_counted_and_written_later(
         store,
     )
     relay.trackers["BTCUSDT"].observe(41, 0.0)
-    saving = asyncio.create_task(relay._checkpoint_loop())
+    saving = asyncio.create_task(
+        checkpoint.keep_saving(store, relay.positions, relay.stopping, relay.stats)
+    )
     for _ in range(100):
         if store.saved or saving.done():
             break
@@ -265,7 +267,7 @@ async def test_health_fails_once_a_task_cannot_continue(tmp_path: Path) -> None:
     relay.stats.open_connections = 1
     async with TestClient(TestServer(health.app(relay))) as client:
         assert (await client.get("/healthz")).status == 200
-        relay.failed = "backfill"
+        relay._supervisor.failed = "backfill"
         response = await client.get("/healthz")
         assert response.status == 503
         assert await response.json() == {"status": "failed", "task": "backfill"}

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 POLL_EVERY = 0.25  # s between looks for due gaps and catch-ups
 RETRY_INITIAL = 1.0  # s before a gap's leftover piece is fetched again; doubles per pass
 RETRY_CAP = 60.0  # s, longest wait between passes over the same piece
-MAX_ATTEMPTS = 6  # passes over a piece before it is abandoned (about a minute in all)
+MAX_ATTEMPTS = 6  # passes over a piece before it is abandoned (waits 1+2+4+8+16 s, ~half a minute)
 ABANDONED = "backfill abandoned"  # dead-letter reason prefix, the key in /stats dead_letters
 
 Accept = Callable[[Trade], Awaitable[None]]

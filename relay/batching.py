@@ -49,12 +49,18 @@ class Batcher:
             return batch
         return None
 
-    def expired(self, now: float) -> list[Batch]:
-        """Batches whose oldest trade has waited max_delay; they are closed."""
+    def next_expired(self, now: float) -> Batch | None:
+        """The oldest batch whose first trade has waited max_delay, closed; None if none.
+
+        One at a time, so that a batch stays open (and counts as pending) while the
+        one before it waits for room in the sink.
+        """
         ready = [b for b in self._open.values() if now - b.received[0] >= self.max_delay]
-        for batch in ready:
-            del self._open[batch.symbol]
-        return ready
+        if not ready:
+            return None
+        batch = min(ready, key=lambda b: b.received[0])
+        del self._open[batch.symbol]
+        return batch
 
     def drain(self) -> list[Batch]:
         """Close every open batch (shutdown)."""

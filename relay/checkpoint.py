@@ -7,19 +7,34 @@ publishing again after a crash may duplicate, never lose.
 
 Stores: a local JSON file (written atomically with rename) or a GCS object
 (``gs://bucket/path``), the latter for Cloud Run where the disk is ephemeral.
+``keep_saving`` saves changed positions every CHECKPOINT_EVERY seconds; a failed
+save (a GCS 503, a full disk) is logged, counted and tried again at the next one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import os
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from google.api_core.exceptions import NotFound
 from google.cloud import storage
+
+from coinpulse import logs
+from relay.stats import RelayStats
+
+log = logging.getLogger(__name__)
+
+# s between saves; well above GCS's one write per second to one object
+# (cloud.google.com/storage/quotas#objects)
+CHECKPOINT_EVERY = 5.0
 
 Positions = dict[str, int]
 
@@ -92,3 +107,39 @@ def open_checkpoint(spec: str) -> CheckpointStore:
     if spec.startswith("gs://"):
         return GcsCheckpoint(spec)
     return FileCheckpoint(Path(spec))
+
+
+async def keep_saving(
+    store: CheckpointStore,
+    positions: Callable[[], Positions],
+    stopping: asyncio.Event,
+    stats: RelayStats,
+) -> None:
+    """Save ``positions()`` whenever it changed, every CHECKPOINT_EVERY s, until stopping.
+
+    A failed save is counted (``checkpoint_save_errors``) and tried again at the next
+    interval; the saved checkpoint stays behind meanwhile, which costs duplicates
+    after a restart, never trades.
+    """
+    saved: Positions = {}
+    while not stopping.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), CHECKPOINT_EVERY)
+        current = positions()
+        if not current or current == saved:
+            continue
+        try:
+            await asyncio.to_thread(store.save, current)
+        except Exception:
+            stats.checkpoint_save_errors += 1
+            log.warning(
+                "checkpoint not saved, trying again",
+                exc_info=True,
+                extra=logs.fields(
+                    checkpoint=store.location,
+                    errors=stats.checkpoint_save_errors,
+                    retry_in_s=CHECKPOINT_EVERY,
+                ),
+            )
+            continue
+        saved = current

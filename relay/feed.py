@@ -58,15 +58,23 @@ def stream_url(base_url: str, pairs: list[str]) -> str:
 class Reader:
     """One open WebSocket and the task reading it."""
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, handler: FrameHandler):
+    def __init__(
+        self, ws: aiohttp.ClientWebSocketResponse, handler: FrameHandler, stats: RelayStats
+    ):
         self.ws = ws
         self.opened_at = time.monotonic()
         self.shutdown_notice = asyncio.Event()
         self._handler = handler
+        self._stats = stats
         self.task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        """Read until the connection ends; an abrupt drop ends it like a close."""
+        """Read until the connection ends; an abrupt drop ends it like a close.
+
+        An unexpected error from the frame handler is logged with its traceback and
+        counted (``task_failures["frames"]``); it ends this connection, so the feed
+        reconnects and the backfill fetches whatever it did not deliver.
+        """
         try:
             async for message in self.ws:
                 if message.type == aiohttp.WSMsgType.TEXT:
@@ -76,6 +84,13 @@ class Reader:
                     break
         except (aiohttp.ClientError, ConnectionError) as error:
             log.debug("read ended", extra=logs.fields(error=repr(error)))
+        except Exception:
+            self._stats.task_failures["frames"] += 1
+            log.exception(
+                "frame handling failed, reconnecting",
+                extra=logs.fields(failures=self._stats.task_failures["frames"]),
+            )
+            await self.ws.close()
 
     async def close(self) -> None:
         self.task.cancel()
@@ -183,7 +198,7 @@ class ShardFeed:
             self._stats.open_connections += 1
             log.info("connected", extra=logs.fields(url=self.url, reconnect=self._ever_connected))
             self._ever_connected = True
-            reader = Reader(ws, self._handler)
+            reader = Reader(ws, self._handler, self._stats)
             self._connected(self.pairs)
             return reader
         return None

@@ -4,12 +4,13 @@ Binance trade ids are sequential per pair, so after trade ``n`` the next one is
 ``n + 1``. A jump opens a gap; trades that arrive later (reordered frames, an
 overlapping connection, the REST backfill) close the part of the gap they cover.
 A gap becomes due for REST backfill only after a grace period, so that ordinary
-reordering does not cost REST weight.
+reordering does not cost REST weight. A piece a backfill leaves open is released
+with a later ``not_before`` and its ``attempts`` counted, so it is fetched again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass
@@ -18,10 +19,18 @@ class Gap:
     high: int  # last missing id (inclusive)
     detected_at: float  # monotonic seconds
     claimed: bool = False  # a backfill is working on it
+    attempts: int = 0  # backfills that ended with this piece still missing
+    not_before: float = 0.0  # monotonic seconds; not due again before then
 
     @property
     def size(self) -> int:
         return self.high - self.low + 1
+
+    def retry_after(self, not_before: float) -> None:
+        """A backfill ended with this piece missing: count it, due again at ``not_before``."""
+        self.claimed = False
+        self.attempts += 1
+        self.not_before = not_before
 
 
 @dataclass
@@ -55,7 +64,7 @@ class GapTracker:
         for index, gap in enumerate(self.gaps):
             if gap.low <= trade_id <= gap.high:
                 pieces = [
-                    Gap(low, high, gap.detected_at, gap.claimed)
+                    replace(gap, low=low, high=high)
                     for low, high in ((gap.low, trade_id - 1), (trade_id + 1, gap.high))
                     if low <= high
                 ]
@@ -66,19 +75,19 @@ class GapTracker:
         return False
 
     def due(self, now: float, grace: float) -> list[Gap]:
-        """Unclaimed gaps older than the grace period; they are marked claimed."""
-        ready = [gap for gap in self.gaps if not gap.claimed and now - gap.detected_at >= grace]
+        """Unclaimed gaps past the grace period and their ``not_before``; marked claimed."""
+        ready = [
+            gap
+            for gap in self.gaps
+            if not gap.claimed and now - gap.detected_at >= grace and now >= gap.not_before
+        ]
         for gap in ready:
             gap.claimed = True
         return ready
 
-    def open_within(self, low: int, high: int) -> list[tuple[int, int]]:
-        """The still-missing parts of [low, high]."""
-        return [
-            (max(gap.low, low), min(gap.high, high))
-            for gap in self.gaps
-            if gap.high >= low and gap.low <= high
-        ]
+    def within(self, low: int, high: int) -> list[Gap]:
+        """The gaps (still-missing pieces) that overlap [low, high]."""
+        return [gap for gap in self.gaps if gap.high >= low and gap.low <= high]
 
     def give_up(self, low: int, high: int) -> int:
         """Stop waiting for ids in [low, high] (the exchange no longer has them).
@@ -93,17 +102,11 @@ class GapTracker:
                 continue
             abandoned += min(gap.high, high) - max(gap.low, low) + 1
             if gap.low < low:
-                kept.append(Gap(gap.low, low - 1, gap.detected_at, gap.claimed))
+                kept.append(replace(gap, high=low - 1))
             if gap.high > high:
-                kept.append(Gap(high + 1, gap.high, gap.detected_at, gap.claimed))
+                kept.append(replace(gap, low=high + 1))
         self.gaps = kept
         return abandoned
-
-    def release(self, low: int, high: int) -> None:
-        """Unclaim gaps inside [low, high] so a later backfill retries them."""
-        for gap in self.gaps:
-            if gap.high >= low and gap.low <= high:
-                gap.claimed = False
 
     @property
     def missing(self) -> int:

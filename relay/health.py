@@ -1,7 +1,9 @@
 """/healthz and /stats on $PORT, as Cloud Run's startup and liveness probes expect.
 
 /healthz answers 200 while a connection is open or a frame arrived recently, and
-503 otherwise, so a liveness probe restarts a relay wedged without data.
+503 otherwise, so a liveness probe restarts a relay wedged without data; it also
+answers 503 (``{"status": "failed", "task": ...}``) once a background task could not
+continue (relay.supervision), while the relay shuts down.
 /stats answers the counters as JSON.
 """
 
@@ -18,6 +20,8 @@ STALE_AFTER = 90.0  # s without frames and without an open connection -> unhealt
 
 def app(relay: Relay) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
+        if relay.failed is not None:
+            return web.json_response({"status": "failed", "task": relay.failed}, status=503)
         stats = relay.stats
         recent = time.time() - stats.last_frame_at < STALE_AFTER
         healthy = (

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 BINANCE_WS = "wss://stream.binance.com:9443"  # also wss://stream.binance.us:9443, wss://data-stream.binance.vision
 BINANCE_REST = "https://api.binance.com"  # also https://api.binance.us
+# Set in every Cloud Run container (cloud.google.com/run/docs/container-contract#env-vars).
+CLOUD_RUN_SERVICE_ENV = "K_SERVICE"
 
 EXAMPLES = """examples:
   coinpulse relay --sink pubsub:projects/my-project/topics/trades
@@ -162,10 +164,32 @@ def default_checkpoint(ws_url: str) -> str:
     return str(paths.home() / "relay" / f"checkpoint-{parts.hostname}_{parts.port or 443}.json")
 
 
+def checkpoint_spec(args: argparse.Namespace) -> str:
+    """Where the checkpoint lives. Raises ValueError on Cloud Run for anything but gs://.
+
+    A Cloud Run instance starts with an empty disk, so a file (or no checkpoint) there
+    would make every restart lose its place.
+    """
+    spec: str = args.checkpoint or default_checkpoint(args.ws_url)
+    service = os.environ.get(CLOUD_RUN_SERVICE_ENV)
+    if service and not spec.startswith("gs://"):
+        raise ValueError(
+            f"on Cloud Run (service {service}) the checkpoint must be a gs:// object, "
+            f"not {spec!r}: set RELAY_CHECKPOINT=gs://BUCKET/relay/checkpoint.json"
+        )
+    if spec == "none":
+        log.warning(
+            "starting with no checkpoint: a restart will not know what it missed",
+            extra=logs.fields(checkpoint=spec),
+        )
+    return spec
+
+
 def build(args: argparse.Namespace) -> Relay:
     """A relay from parsed arguments. Raises ValueError with a readable message."""
     if not args.sink:
         raise ValueError("--sink is required (pubsub:projects/P/topics/T, file:PATH or null)")
+    checkpoint_at = checkpoint_spec(args)
     settings = RelaySettings(
         pairs=symbols.parse_pairs(args.symbols),
         ws_url=args.ws_url,
@@ -185,7 +209,7 @@ def build(args: argparse.Namespace) -> Relay:
         sinks.open_sink(
             args.dead_letter_sink or sinks.dead_letter_spec(args.sink), args.max_in_flight
         ),
-        checkpoint.open_checkpoint(args.checkpoint or default_checkpoint(args.ws_url)),
+        checkpoint.open_checkpoint(checkpoint_at),
     )
 
 
@@ -215,12 +239,19 @@ async def serve_relay(relay: Relay, host: str, port: int, duration: float | None
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the relay; 0 after a stop, 1 when a task could not continue, 2 on bad settings."""
     try:
         relay = build(args)
     except (ValueError, symbols.UnknownSymbol) as error:
         log.error(str(error))
         return 2
     asyncio.run(serve_relay(relay, args.host, args.port, args.duration))
+    if relay.failed is not None:
+        log.error(
+            "relay stopped: a background task could not continue",
+            extra=logs.fields(task=relay.failed),
+        )
+        return 1
     return 0
 
 

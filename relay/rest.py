@@ -5,14 +5,20 @@ space as the ``@trade`` stream. Since 2023-07-11 it needs no API key (an
 ``X-MBX-APIKEY`` is sent when configured, e.g. for Binance.US). The market-data-only
 host data-api.binance.vision does not serve it; use api.binance.com or a mirror.
 
-Retries: 429 and 418 wait the ``Retry-After`` the server gives (418 is an IP ban,
-the wait can be long); 5xx and network errors back off and retry. Other 4xx answers
-are permanent for that request and raise RestRejected.
+Answers, classified (rest-api.md, "HTTP Return Codes"):
+- 429 and 418 wait the ``Retry-After`` the server gives (418 is an IP ban, the wait
+  can be long), then retry;
+- 5xx, 408, network errors, timeouts and a 200 whose body is not a JSON array
+  (a truncated answer) back off (capped, jittered) and retry, forever;
+- any other 4xx (400 bad parameter, 401/403 key or permission, 404, 451 restricted
+  location) is permanent for that request: counted in ``rest_rejected`` and raised
+  as RestRejected.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import deque
@@ -33,6 +39,8 @@ DEFAULT_WEIGHT_BUDGET = IP_WEIGHT_LIMIT // 2  # leave half for anything else on 
 USED_WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
 DEFAULT_RETRY_AFTER = 60.0  # s, when a 429/418 comes without Retry-After
 REQUEST_TIMEOUT = 10.0  # s, Binance's own API timeout (rest-api.md)
+THROTTLED = (418, 429)  # rest-api.md: 429 rate limit, 418 IP ban after ignoring 429s
+TRANSIENT_CLIENT_ERRORS = (408,)  # Request Timeout (RFC 9110 15.5.9): retrying is right
 
 
 class RestRejected(RuntimeError):
@@ -98,22 +106,24 @@ class HistoricalTrades:
                     timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
                 ) as response:
                     self._note_used_weight(response)
-                    if response.status == 200:
-                        rows: list[dict[str, Any]] = await response.json()
-                        return rows
                     body = await response.text()
-                    if response.status in (418, 429):
+                    if response.status == 200:
+                        return _rows(body)
+                    if response.status in THROTTLED:
                         await self._throttled(response, pair)
                         continue
-                    if 400 <= response.status < 500:
+                    if 400 <= response.status < 500 and response.status not in (
+                        TRANSIENT_CLIENT_ERRORS
+                    ):
+                        self._stats.rest_rejected += 1
                         raise RestRejected(
                             f"{response.status} for {pair} fromId={from_id}: {body[:200]}"
                         )
                     log.warning(
-                        "REST server error, retrying",
-                        extra=logs.fields(status=response.status, pair=pair),
+                        "REST error answer, retrying",
+                        extra=logs.fields(status=response.status, pair=pair, body=body[:200]),
                     )
-            except (aiohttp.ClientError, TimeoutError) as error:
+            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
                 log.warning(
                     "REST request failed, retrying", extra=logs.fields(error=repr(error), pair=pair)
                 )
@@ -139,3 +149,11 @@ class HistoricalTrades:
             self._budget.pause_until = max(
                 self._budget.pause_until, time.monotonic() + 60 - time.time() % 60
             )
+
+
+def _rows(body: str) -> list[dict[str, Any]]:
+    """The rows of a 200 answer. Raises ValueError for a body that is not a JSON array."""
+    rows = json.loads(body)
+    if not isinstance(rows, list):
+        raise ValueError(f"historicalTrades answered {type(rows).__name__}, not an array")
+    return rows

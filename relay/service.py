@@ -13,7 +13,7 @@ publishes are retried forever); duplicates always carry the same trade id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import logging
 import time
 from collections.abc import Coroutine
@@ -27,7 +27,7 @@ from coinpulse.trade import SOURCE_REST, InvalidTrade, Trade
 from relay import batching
 from relay.backfill import Backfiller
 from relay.backoff import Backoff
-from relay.checkpoint import CheckpointStore, Positions
+from relay.checkpoint import CheckpointStore, NoCheckpoint, Positions, keep_saving
 from relay.feed import (
     DEFAULT_ROTATE_AFTER,
     MAX_STREAMS_PER_CONNECTION,
@@ -38,11 +38,11 @@ from relay.gaps import GapTracker
 from relay.rest import DEFAULT_WEIGHT_BUDGET, HistoricalTrades
 from relay.sinks import Sink
 from relay.stats import RelayStats
+from relay.supervision import Supervisor
 
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_STAGE = "relay"
-CHECKPOINT_EVERY = 5.0  # s
 SHUTDOWN_GRACE = 8.0  # s to flush; Cloud Run sends SIGKILL 10 s after SIGTERM
 BATCH_TICK = 0.01  # s between checks for batches that waited long enough
 
@@ -86,6 +86,12 @@ class Relay:
         self._in_flight: dict[str, dict[int, int]] = {pair: {} for pair in settings.pairs}
         self._last_publish = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._supervisor = Supervisor(self.stats, self.stopping)
+
+    @property
+    def failed(self) -> str | None:
+        """The background task that could not continue, if one did (the relay then stops)."""
+        return self._supervisor.failed
 
     # ---------- frames and trades
 
@@ -136,6 +142,7 @@ class Relay:
     # ---------- publishing
 
     async def _publish_batch(self, batch: batching.Batch) -> None:
+        """Hand a closed batch to the sink; it counts as unacknowledged from here on."""
         body, attributes = messages.encode_trades(batch.trades)
         in_flight = self._in_flight[batch.symbol]
         low = batch.min_trade_id
@@ -143,8 +150,13 @@ class Relay:
         await self._submit(_Outbound(body, attributes, batch), self.sink)
 
     async def _submit(self, outbound: _Outbound, sink: Sink) -> None:
+        """Hand a message over; a sink that raises counts as a failed publish (retried)."""
         outbound.attempts += 1
-        future = await sink.submit(outbound.body, outbound.attributes)
+        try:
+            future = await sink.submit(outbound.body, outbound.attributes)
+        except Exception as error:
+            future = asyncio.get_running_loop().create_future()
+            future.set_exception(error)
         self._last_publish = time.monotonic()
         future.add_done_callback(lambda done: self._settled(outbound, sink, done))
 
@@ -190,7 +202,7 @@ class Relay:
         while not self.stopping.is_set():
             await asyncio.sleep(BATCH_TICK)
             now = time.monotonic()
-            for batch in self._batcher.expired(now):
+            while (batch := self._batcher.next_expired(now)) is not None:
                 await self._publish_batch(batch)
             if heartbeat and now - self._last_publish >= heartbeat:
                 body, attributes = messages.encode_heartbeat(int(time.time() * 1000))
@@ -199,7 +211,12 @@ class Relay:
     # ---------- checkpoint
 
     def positions(self) -> Positions:
-        """Per pair, the highest id up to which every trade is acknowledged."""
+        """Per pair, the highest id up to which every trade is acknowledged.
+
+        A trade holds it back from the moment it is seen until its publish is
+        acknowledged: in a gap, in an open batch, in a closed batch waiting for room in
+        the sink, in a message awaiting its acknowledgement or its retry.
+        """
         positions: Positions = {}
         for pair, tracker in self.trackers.items():
             through = tracker.contiguous_through()
@@ -212,20 +229,17 @@ class Relay:
             positions[pair] = min([through, *(low - 1 for low in unacked)])
         return positions
 
-    async def _checkpoint_loop(self) -> None:
-        saved: Positions = {}
-        while not self.stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), CHECKPOINT_EVERY)
-            current = self.positions()
-            if current and current != saved:
-                await asyncio.to_thread(self.checkpoint.save, current)
-                saved = current
-
     # ---------- lifecycle
 
     def resume(self) -> None:
-        for pair, trade_id in self.checkpoint.load().items():
+        """Continue each pair from its checkpoint; warns when nothing was saved there."""
+        saved = self.checkpoint.load()
+        if not saved and not isinstance(self.checkpoint, NoCheckpoint):
+            log.warning(
+                "nothing saved at the checkpoint: starting from the live stream",
+                extra=logs.fields(checkpoint=self.checkpoint.location),
+            )
+        for pair, trade_id in saved.items():
             if pair in self.trackers:
                 self.trackers[pair].last = trade_id
                 log.info(
@@ -233,7 +247,11 @@ class Relay:
                 )
 
     async def run(self) -> None:
-        """Run until ``stopping`` is set, then flush, save the checkpoint and return."""
+        """Run until ``stopping`` is set, then flush, save the checkpoint and return.
+
+        Background tasks run supervised (relay.supervision): one that cannot continue
+        sets ``failed`` and stops the relay the same way.
+        """
         self.resume()
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, connect=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -266,13 +284,26 @@ class Relay:
                 for pairs in shards
             ]
             workers = [
-                asyncio.create_task(coroutine)
-                for coroutine in (
-                    *(feed.run(self.stopping) for feed in feeds),
-                    self._flush_loop(),
-                    backfiller.run(self.stopping),
-                    self._checkpoint_loop(),
-                )
+                *(
+                    self._supervisor.start(
+                        f"feed-{index}", functools.partial(feed.run, self.stopping)
+                    )
+                    for index, feed in enumerate(feeds)
+                ),
+                self._supervisor.start("flush", self._flush_loop),
+                self._supervisor.start(
+                    "backfill", functools.partial(backfiller.run, self.stopping)
+                ),
+                self._supervisor.start(
+                    "checkpoint",
+                    functools.partial(
+                        keep_saving,
+                        self.checkpoint,
+                        self.positions,
+                        self.stopping,
+                        self.stats,
+                    ),
+                ),
             ]
             await self.stopping.wait()
             await asyncio.wait(workers, timeout=2.0)
@@ -289,7 +320,14 @@ class Relay:
         await self.dead_letters.close(max(0.1, deadline - time.monotonic()))
         positions = self.positions()
         if positions:
-            self.checkpoint.save(positions)
+            try:
+                self.checkpoint.save(positions)
+            except Exception:  # the previous checkpoint stays: duplicates after restart
+                self.stats.checkpoint_save_errors += 1
+                log.exception(
+                    "final checkpoint not saved",
+                    extra=logs.fields(checkpoint=self.checkpoint.location),
+                )
         log.info("relay stopped", extra=logs.fields(**self.stats.snapshot()))
 
     def stop(self) -> None:

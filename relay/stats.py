@@ -31,14 +31,19 @@ class RelayStats:
     gaps_filled: int = 0
     trades_backfilled: int = 0
     gap_trades_unavailable: int = 0
+    gaps_abandoned: int = 0
+    gap_trades_abandoned: int = 0
     rest_requests: int = 0
     rest_throttled: int = 0
+    rest_rejected: int = 0
     reconnects: int = 0
     rotations: int = 0
     server_shutdowns: int = 0
     open_connections: int = 0
     last_frame_at: float = 0.0
+    checkpoint_save_errors: int = 0
     dead_letters: Counter[str] = field(default_factory=Counter)
+    task_failures: Counter[str] = field(default_factory=Counter)  # per background task
     lags_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LAG_SAMPLES))
 
     def snapshot(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -50,6 +55,7 @@ class RelayStats:
         }
         data["dead_letters"] = dict(self.dead_letters)
         data["dead_letters_total"] = sum(self.dead_letters.values())
+        data["task_failures"] = dict(self.task_failures)
         data["publish_lag_ms"] = {
             "p50": percentile(lags, 0.50),
             "p99": percentile(lags, 0.99),

@@ -27,7 +27,12 @@ def test_a_batch_closes_when_its_oldest_trade_waited_long_enough() -> None:
     batcher = Batcher(max_trades=100, max_delay=0.05)
     batcher.add(trade("BTCUSDT", 1), 10.0)
     batcher.add(trade("ETHUSDT", 1), 10.04)
-    assert [b.symbol for b in batcher.expired(10.05)] == ["BTCUSDT"]
+    batcher.add(trade("SOLUSDT", 1), 10.03)
+    assert batcher.next_expired(10.02) is None
+    first, second = batcher.next_expired(10.1), batcher.next_expired(10.1)
+    assert first is not None and second is not None
+    assert [first.symbol, second.symbol] == ["BTCUSDT", "SOLUSDT"]  # oldest first
+    assert batcher.next_expired(10.05) is None
     assert [b.symbol for b in batcher.drain()] == ["ETHUSDT"]
     assert batcher.drain() == []
 

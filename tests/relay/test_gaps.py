@@ -40,8 +40,20 @@ def test_gaps_become_due_after_the_grace_period_once() -> None:
     due = tracker.due(12.0, grace=2.0)
     assert [(g.low, g.high) for g in due] == [(2, 4)]
     assert tracker.due(20.0, grace=2.0) == []
-    tracker.release(2, 4)
-    assert [(g.low, g.high) for g in tracker.due(20.0, grace=2.0)] == [(2, 4)]
+
+
+def test_a_piece_left_by_a_backfill_is_due_again_after_its_delay() -> None:
+    tracker = GapTracker(last=1)
+    tracker.observe(10, 0.0)
+    assert [(g.low, g.high) for g in tracker.due(5.0, grace=2.0)] == [(2, 9)]
+    for trade_id in (2, 3, 4, 5, 7, 8, 9):  # the backfill brought all but 6
+        tracker.observe(trade_id, 5.1)
+    [left] = tracker.within(2, 9)
+    assert (left.low, left.high, left.claimed) == (6, 6, True)  # inherited from the gap
+    left.retry_after(not_before=8.0)
+    assert tracker.due(7.9, grace=2.0) == []
+    [again] = tracker.due(8.0, grace=2.0)
+    assert (again.low, again.high, again.attempts) == (6, 6, 1)
 
 
 def test_give_up_counts_only_missing_ids() -> None:
@@ -50,5 +62,6 @@ def test_give_up_counts_only_missing_ids() -> None:
     tracker.observe(5, 0.0)
     assert tracker.give_up(3, 7) == 4  # 3, 4, 6, 7 (5 arrived)
     assert [(g.low, g.high) for g in tracker.gaps] == [(1, 2), (8, 9)]
-    assert tracker.open_within(1, 100) == [(1, 2), (8, 9)]
+    assert [(g.low, g.high) for g in tracker.within(1, 100)] == [(1, 2), (8, 9)]
+    assert [(g.low, g.high) for g in tracker.within(9, 9)] == [(8, 9)]
     assert tracker.missing == 4

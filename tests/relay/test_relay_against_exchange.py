@@ -72,7 +72,6 @@ async def wait_for_delivery(
     missing: set[tuple[str, int]] = set()
     while asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.5)
-        relay.sink.flush()  # type: ignore[attr-defined]
         delivered = {(r["symbol"], r["trade_id"]) for r in published(sink)}
         missing = set(truth_keys(exchange)) - delivered
         if exchange.exhausted and not missing:

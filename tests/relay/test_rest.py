@@ -23,8 +23,14 @@ async def server() -> AsyncIterator[tuple[TestServer, list[dict[str, str]]]]:
                 status=429,
                 headers={"Retry-After": "0.2"},
             )
-        if request.query["symbol"] == "NOPE":
-            return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=400)
+        if request.query["symbol"].startswith("REFUSED"):
+            status = int(request.query["symbol"].removeprefix("REFUSED"))
+            return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=status)
+        if request.query["symbol"] == "FLAKY" and len(calls) < 4:
+            status = 503 if len(calls) == 2 else 408
+            return web.json_response({"code": -1001, "msg": "Internal error."}, status=status)
+        if request.query["symbol"] == "TRUNCATED" and len(calls) == 2:
+            return web.Response(text='[{"id": 5, "pri', content_type="application/json")
         start = int(request.query["fromId"])
         rows = [
             {
@@ -67,13 +73,42 @@ async def test_429_waits_retry_after_then_succeeds(
 
 
 @pytest.mark.integration
-async def test_a_4xx_is_permanent(server: tuple[TestServer, list[dict[str, str]]]) -> None:
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 451])
+async def test_a_refusal_is_permanent_and_counted(
+    status: int, server: tuple[TestServer, list[dict[str, str]]]
+) -> None:
+    test_server, calls = server
+    calls.append({})  # skip the first-call 429
+    stats = RelayStats()
+    async with aiohttp.ClientSession() as session:
+        client = HistoricalTrades(session, str(test_server.make_url("/")), stats)
+        with pytest.raises(RestRejected, match=str(status)):
+            await client.fetch(f"REFUSED{status}", 1, 10)
+    assert len(calls) == 2 and stats.rest_rejected == 1
+
+
+@pytest.mark.integration
+async def test_a_server_error_or_request_timeout_is_retried(
+    server: tuple[TestServer, list[dict[str, str]]],
+) -> None:
     test_server, calls = server
     calls.append({})  # skip the first-call 429
     async with aiohttp.ClientSession() as session:
         client = HistoricalTrades(session, str(test_server.make_url("/")), RelayStats())
-        with pytest.raises(RestRejected, match="400"):
-            await client.fetch("NOPE", 1, 10)
+        rows = await client.fetch("FLAKY", 7, 2)
+    assert [row["id"] for row in rows] == [7, 8] and len(calls) == 4  # 503, 408, then rows
+
+
+@pytest.mark.integration
+async def test_a_truncated_answer_is_retried(
+    server: tuple[TestServer, list[dict[str, str]]],
+) -> None:
+    test_server, calls = server
+    calls.append({})  # skip the first-call 429
+    async with aiohttp.ClientSession() as session:
+        client = HistoricalTrades(session, str(test_server.make_url("/")), RelayStats())
+        rows = await client.fetch("TRUNCATED", 5, 1)
+    assert [row["id"] for row in rows] == [5] and len(calls) == 3
 
 
 @pytest.mark.unit

@@ -64,3 +64,27 @@ async def test_pubsub_sink_publishes_to_the_emulator(pubsub_env: str) -> None:
     [received] = response.received_messages
     assert json.loads(received.message.data)[0]["trade_id"] == 7
     assert dict(received.message.attributes) == attributes
+
+
+@pytest.mark.unit
+async def test_file_sink_acknowledges_a_line_only_once_another_reader_sees_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "out.jsonl"
+    sink = open_sink(f"file:{path}")
+    body, attributes = messages.encode_trades([trade(3)])
+    future = await sink.submit(body, attributes)
+    await future
+    # Acknowledged: a process killed now must not lose it, so it has left our buffers.
+    [line] = path.read_text().splitlines()
+    assert [record["trade_id"] for record in json.loads(line)["data"]] == [3]
+    await sink.close(1.0)
+
+
+@pytest.mark.unit
+async def test_file_sink_fails_the_acknowledgement_when_the_disk_is_full() -> None:
+    sink = FileSink(Path("/dev/full"))  # every write ends in ENOSPC
+    body, attributes = messages.encode_trades([trade(4)])
+    future = await sink.submit(body, attributes)
+    with pytest.raises(OSError, match="No space left"):
+        await future

@@ -9,16 +9,21 @@ date. Answers:
 - 502 with the same summary when a coin still failed after the client's retries
   (everything that succeeded is written), so that Scheduler retries the job;
 - 400 for a malformed date;
-- 500 (raised) when the lake cannot be written.
+- 500 with ``{"error": ...}`` (logged as ERROR) when COINPULSE_LAKE is missing in
+  Cloud Run; 500 (raised) when the lake cannot be written.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import flask
 
-from functions.coingecko.run import Settings, parse_date, run_once
+from coinpulse import logs
+from functions.coingecko.run import MissingLake, Settings, parse_date, run_once
+
+log = logging.getLogger(__name__)
 
 
 def requested_date(request: flask.Request) -> str | None:
@@ -38,5 +43,10 @@ def handle(request: flask.Request, kind: str) -> tuple[dict[str, Any], int]:
         day = parse_date(requested_date(request))
     except ValueError as error:
         return {"error": str(error)}, 400
-    result = run_once(Settings.from_env(), day, kinds=(kind,))
+    try:
+        settings = Settings.from_env()
+    except MissingLake as error:
+        log.error("CoinGecko function misconfigured", extra=logs.fields(reason=str(error)))
+        return {"error": str(error)}, 500
+    result = run_once(settings, day, kinds=(kind,))
     return result.summary(), 200 if result.ok else 502

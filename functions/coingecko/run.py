@@ -32,6 +32,9 @@ from functions.coingecko.rows import InvalidPayload, market_rows, ohlc_rows
 log = logging.getLogger(__name__)
 
 LAKE_ENV = "COINPULSE_LAKE"
+# Set by Cloud Run in every service and function revision
+# (https://cloud.google.com/run/docs/container-contract#env-vars).
+CLOUD_RUN_ENV = "K_SERVICE"
 BASE_URL_ENV = "COINGECKO_BASE_URL"
 # days=1 gives 30-minute candles covering the last 24 hours (docs: coins-id-ohlc).
 OHLC_DAYS = 1
@@ -50,6 +53,10 @@ def default_lake() -> str:
     return str(paths.home() / "lake")
 
 
+class MissingLake(RuntimeError):
+    """Running in Cloud Run without COINPULSE_LAKE: the local disk there is no lake."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Where to read and write; the key is kept out of repr so it never gets printed."""
@@ -60,10 +67,20 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """COINGECKO_BASE_URL, COINPULSE_LAKE and COINGECKO_API_KEY, with defaults."""
+        """COINGECKO_BASE_URL, COINPULSE_LAKE and COINGECKO_API_KEY, with defaults.
+
+        Raises MissingLake in Cloud Run (K_SERVICE set) without COINPULSE_LAKE, where
+        the default local lake would be the instance's throwaway disk.
+        """
+        lake_root = os.environ.get(LAKE_ENV)
+        if not lake_root and os.environ.get(CLOUD_RUN_ENV):
+            raise MissingLake(
+                f"{LAKE_ENV} is not set: in Cloud Run the lake must be gs://BUCKET[/PREFIX]; "
+                "nothing was fetched or written"
+            )
         return cls(
             base_url=os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
-            lake=os.environ.get(LAKE_ENV) or default_lake(),
+            lake=lake_root or default_lake(),
             api_key=api_key_from_env(),
         )
 

@@ -8,7 +8,8 @@ date. Answers:
 - 200 with the run summary when every coin was loaded;
 - 502 with the same summary when a coin still failed after the client's retries
   (everything that succeeded is written), so that Scheduler retries the job;
-- 400 for a malformed date;
+- 400 for a malformed date, and for a markets run of a date other than today's
+  (CoinGecko's /coins/markets has no history; candles for a past date are allowed);
 - 500 with ``{"error": ...}`` (logged as ERROR) when COINPULSE_LAKE is missing in
   Cloud Run; 500 (raised) when the lake cannot be written.
 """
@@ -21,7 +22,7 @@ from typing import Any
 import flask
 
 from coinpulse import logs
-from functions.coingecko.run import MissingLake, Settings, parse_date, run_once
+from functions.coingecko.run import MissingLake, Settings, check_date, parse_date, run_once
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def handle(request: flask.Request, kind: str) -> tuple[dict[str, Any], int]:
     """Run one load ("markets" or "ohlc") for the requested date; (summary, status)."""
     try:
         day = parse_date(requested_date(request))
+        check_date(day, (kind,))
     except ValueError as error:
         return {"error": str(error)}, 400
     try:

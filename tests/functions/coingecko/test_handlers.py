@@ -27,12 +27,19 @@ def call(kind: str, **request: object) -> tuple[dict[str, object], int]:
 
 @pytest.mark.integration
 def test_the_body_date_wins_over_the_query_and_the_query_works_alone(env: StandIn) -> None:
-    summary, status = call("markets", json={"date": "2026-05-17"}, query_string={"date": "x"})
+    summary, status = call("ohlc", json={"date": "2026-05-17"}, query_string={"date": "x"})
     assert (status, summary["snapshot_date"]) == (200, "2026-05-17")
-    summary, status = call("markets", query_string={"date": "2026-05-16"})
+    summary, status = call("ohlc", query_string={"date": "2026-05-16"})
     assert (status, summary["snapshot_date"]) == (200, "2026-05-16")
     summary, status = call("markets", data="not json", content_type="text/plain")
     assert status == 200 and summary["snapshot_date"] != "2026-05-16"
+
+
+@pytest.mark.integration
+def test_markets_for_a_past_date_is_a_400_and_nothing_runs(env: StandIn) -> None:
+    summary, status = call("markets", json={"date": "2026-05-17"})
+    assert status == 400 and "no history" in str(summary["error"])
+    assert env.seen == []
 
 
 @pytest.mark.integration

@@ -10,7 +10,7 @@ import pytest
 
 from coinpulse import lake, symbols
 from functions.coingecko.client import HttpCoinGecko
-from functions.coingecko.run import Settings, parse_date, run
+from functions.coingecko.run import DateRefused, Settings, parse_date, run
 from standins.coingecko import StandIn
 
 COINS = len(symbols.COINS)
@@ -58,12 +58,14 @@ def test_a_run_writes_one_typed_file_per_table_for_todays_utc_date(
             "rows": COINS,
             "object": str(tmp_path / lake.coingecko_object(lake.COINGECKO_MARKETS, day)),
             "failed": {},
+            "kept": [],
             "ok": True,
         },
         "coingecko_ohlc_candles": {
             "rows": COINS * 48,
             "object": str(tmp_path / lake.coingecko_object(lake.COINGECKO_OHLC, day)),
             "failed": {},
+            "kept": [],
             "ok": True,
         },
     }
@@ -131,15 +133,25 @@ def test_a_failed_markets_call_keeps_the_dates_previous_file(
 
 
 @pytest.mark.integration
-def test_a_run_for_another_date_says_the_data_is_fetched_now(
+@pytest.mark.parametrize("day", [date(2026, 5, 10), date(2026, 5, 19)])
+def test_a_markets_run_for_another_date_is_refused_before_any_call(
+    client: HttpCoinGecko, standin: StandIn, tmp_path: Path, now: datetime, day: date
+) -> None:
+    with pytest.raises(DateRefused, match="no history"):
+        run(client, str(tmp_path), day, now=lambda: now)
+    assert standin.seen == [] and files(tmp_path) == []
+
+
+@pytest.mark.integration
+def test_candles_for_a_past_date_are_fetched_and_labelled_with_it(
     client: HttpCoinGecko, tmp_path: Path, now: datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    run(client, str(tmp_path), date(2026, 5, 10), kinds=("markets",), now=lambda: now)
+    result = run(client, str(tmp_path), date(2026, 5, 10), kinds=("ohlc",), now=lambda: now)
+    assert result.ok
     assert "not today's UTC date" in caplog.text
-    assert stored(tmp_path, lake.COINGECKO_MARKETS, date(2026, 5, 10))[0]["snapshot_date"] == date(
-        2026, 5, 10
-    )
+    candles = stored(tmp_path, lake.COINGECKO_OHLC, date(2026, 5, 10))
+    assert {row["snapshot_date"] for row in candles} == {date(2026, 5, 10)}
 
 
 @pytest.mark.unit

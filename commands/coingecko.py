@@ -17,6 +17,7 @@ from functions.coingecko.run import (
     LAKE_ENV,
     LOADS,
     OHLC_DAYS,
+    Misconfigured,
     RunResult,
     Settings,
     check_date,
@@ -28,7 +29,8 @@ from standins.coingecko import StandIn
 
 DESCRIPTION = """\
 Fetch CoinGecko's market snapshot (/coins/markets) and the last day of 30-minute
-candles (/coins/{id}/ohlc?days=1) for every coin of the symbol map, and write them
+candles (/coins/{id}/ohlc?days=1) for the coins of the tracked pairs
+($COINPULSE_PAIRS, default the five default pairs), and write them
 as typed Parquet to the lake under coingecko/markets/ and coingecko/ohlc/,
 one file per snapshot_date."""
 
@@ -124,10 +126,10 @@ def handle_run(args: argparse.Namespace) -> int:
     try:
         day = parse_date(args.date)
         check_date(day, kinds)
-    except ValueError as error:
+        settings = Settings.from_env()
+    except (ValueError, Misconfigured) as error:
         print(f"coingecko run: {error}", file=sys.stderr)
         return 2
-    settings = Settings.from_env()
     standin = StandIn().start() if args.standin else None
     try:
         base_url = standin.base_url if standin else args.base_url or settings.base_url

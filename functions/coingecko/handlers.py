@@ -11,7 +11,8 @@ date. Answers:
 - 400 for a malformed date, and for a markets run of a date other than today's
   (CoinGecko's /coins/markets has no history; candles for a past date are allowed);
 - 500 with ``{"error": ...}`` (logged as ERROR) when COINPULSE_LAKE is missing in
-  Cloud Run; 500 (raised) when the lake cannot be written.
+  Cloud Run or COINPULSE_PAIRS names an unmapped pair; 500 (raised) when the lake
+  cannot be written.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import flask
 
 from coinpulse import logs
-from functions.coingecko.run import MissingLake, Settings, check_date, parse_date, run_once
+from functions.coingecko.run import Misconfigured, Settings, check_date, parse_date, run_once
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def handle(request: flask.Request, kind: str) -> tuple[dict[str, Any], int]:
         return {"error": str(error)}, 400
     try:
         settings = Settings.from_env()
-    except MissingLake as error:
+    except Misconfigured as error:
         log.error("CoinGecko function misconfigured", extra=logs.fields(reason=str(error)))
         return {"error": str(error)}, 500
     result = run_once(settings, day, kinds=(kind,))

@@ -51,7 +51,6 @@ CLOUD_RUN_ENV = "K_SERVICE"
 BASE_URL_ENV = "COINGECKO_BASE_URL"
 # days=1 gives 30-minute candles covering the last 24 hours (docs: coins-id-ohlc).
 OHLC_DAYS = 1
-COIN_IDS: tuple[str, ...] = tuple(coin.coin_id for coin in symbols.COINS)
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Clock = Callable[[], datetime]
@@ -66,34 +65,44 @@ def default_lake() -> str:
     return str(paths.home() / "lake")
 
 
-class MissingLake(RuntimeError):
-    """Running in Cloud Run without COINPULSE_LAKE: the local disk there is no lake."""
+class Misconfigured(RuntimeError):
+    """Settings a run cannot start with: COINPULSE_LAKE missing in Cloud Run (the
+    local disk there is no lake), or COINPULSE_PAIRS naming an unmapped pair."""
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Where to read and write; the key is kept out of repr so it never gets printed."""
+    """Where to read and write and which coins; the key is kept out of repr so it never
+    gets printed."""
 
     base_url: str
     lake: str
+    coin_ids: tuple[str, ...]
     api_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
-        """COINGECKO_BASE_URL, COINPULSE_LAKE and COINGECKO_API_KEY, with defaults.
+        """COINGECKO_BASE_URL, COINPULSE_LAKE, the coins of COINPULSE_PAIRS and
+        COINGECKO_API_KEY, with defaults.
 
-        Raises MissingLake in Cloud Run (K_SERVICE set) without COINPULSE_LAKE, where
-        the default local lake would be the instance's throwaway disk.
+        Raises Misconfigured for an unmapped pair, and in Cloud Run (K_SERVICE set)
+        without COINPULSE_LAKE, where the default local lake would be the instance's
+        throwaway disk.
         """
         lake_root = os.environ.get(LAKE_ENV)
         if not lake_root and os.environ.get(CLOUD_RUN_ENV):
-            raise MissingLake(
+            raise Misconfigured(
                 f"{LAKE_ENV} is not set: in Cloud Run the lake must be gs://BUCKET[/PREFIX]; "
                 "nothing was fetched or written"
             )
+        try:
+            coin_ids = tuple(symbols.coin_ids(symbols.configured_pairs()))
+        except symbols.UnknownSymbol as error:
+            raise Misconfigured(f"{symbols.PAIRS_ENV}: {error}") from None
         return cls(
             base_url=os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
             lake=lake_root or default_lake(),
+            coin_ids=coin_ids,
             api_key=api_key_from_env(),
         )
 
@@ -203,7 +212,7 @@ def load_markets(
     target: str,
     day: date,
     *,
-    coin_ids: Sequence[str] = COIN_IDS,
+    coin_ids: Sequence[str],
     now: Clock = utc_now,
 ) -> LoadResult:
     """One /coins/markets call -> the date's markets file (one row per coin)."""
@@ -223,7 +232,7 @@ def load_ohlc(
     target: str,
     day: date,
     *,
-    coin_ids: Sequence[str] = COIN_IDS,
+    coin_ids: Sequence[str],
     now: Clock = utc_now,
 ) -> LoadResult:
     """One /coins/{id}/ohlc call per coin -> the date's candles file."""
@@ -251,11 +260,13 @@ def run(
     target: str,
     day: date,
     *,
+    coin_ids: Sequence[str],
     kinds: Sequence[str] = ("markets", "ohlc"),
-    coin_ids: Sequence[str] = COIN_IDS,
     now: Clock = utc_now,
 ) -> RunResult:
-    """Run the chosen loads ("markets", "ohlc") for a date. Raises DateRefused."""
+    """Run the chosen loads ("markets", "ohlc") of the coins for a date.
+
+    Raises DateRefused."""
     check_date(day, kinds, now)
     if day != now().date():
         log.warning(
@@ -271,4 +282,4 @@ def run_once(
 ) -> RunResult:
     """One run against the live client of ``settings``: what Scheduler triggers."""
     with HttpCoinGecko(settings.base_url, settings.api_key) as client:
-        return run(client, settings.lake, day, kinds=kinds)
+        return run(client, settings.lake, day, coin_ids=settings.coin_ids, kinds=kinds)

@@ -32,11 +32,11 @@ def test_run_loads_both_tables_and_a_rerun_changes_no_counts(
         env = {"COINPULSE_HOME": str(tmp_path), "COINGECKO_API_KEY": key}
         first = run_cli(*args, **env)
         assert first.returncode == 0, first.stderr
-        assert counts(lake_dir) == {MARKETS: 11, OHLC: 11 * 48}
+        assert counts(lake_dir) == {MARKETS: 5, OHLC: 5 * 48}
         again = run_cli(*args, "--date", DATE, **env)
         assert again.returncode == 0, again.stderr
-        assert counts(lake_dir) == {MARKETS: 11, OHLC: 11 * 48}
-    assert f"coingecko_markets: 11 rows -> {lake_dir / MARKETS}" in first.stdout
+        assert counts(lake_dir) == {MARKETS: 5, OHLC: 5 * 48}
+    assert f"coingecko_markets: 5 rows -> {lake_dir / MARKETS}" in first.stdout
     assert f"CoinGecko run for {DATE} complete" in first.stdout
     for output in (first.stdout, first.stderr, again.stdout, again.stderr):
         assert key not in output
@@ -52,15 +52,32 @@ def test_a_coin_that_keeps_failing_exits_non_zero_after_writing_the_rest(
     assert result.returncode == 1
     assert "FAILED cardano: cardano: HTTP 503" in result.stdout
     assert f"CoinGecko run for {DATE} incomplete: cardano failed" in result.stdout
-    assert counts(lake_dir) == {MARKETS: 11, OHLC: 10 * 48}
+    assert counts(lake_dir) == {MARKETS: 5, OHLC: 4 * 48}
 
 
 def test_standin_flag_runs_offline_into_the_default_lake(tmp_path: Path, run_cli: Any) -> None:
     result = run_cli("coingecko", "run", "--standin", COINPULSE_HOME=str(tmp_path))
     assert result.returncode == 0, result.stderr
     written = counts(tmp_path / "lake")
-    assert sorted(written.values()) == [11, 11 * 48]
+    assert sorted(written.values()) == [5, 5 * 48]  # the coins of the five default pairs
     assert "(local server" in result.stdout
+
+
+def test_only_the_coins_of_the_tracked_pairs_are_fetched(tmp_path: Path, run_cli: Any) -> None:
+    env = {"COINPULSE_HOME": str(tmp_path), "COINPULSE_PAIRS": "ETHUSDT,SOLUSDT"}
+    result = run_cli("coingecko", "run", "--standin", **env)
+    assert result.returncode == 0, result.stderr
+    assert counts(tmp_path / "lake") == {MARKETS: 2, OHLC: 2 * 48}
+    markets = pq.read_table(tmp_path / "lake" / MARKETS).column("coin_id").to_pylist()
+    assert sorted(markets) == ["ethereum", "solana"]
+
+
+def test_an_unknown_tracked_pair_is_a_usage_error(tmp_path: Path, run_cli: Any) -> None:
+    env = {"COINPULSE_HOME": str(tmp_path), "COINPULSE_PAIRS": "BTCUSDT,NOPEUSDT"}
+    result = run_cli("coingecko", "run", "--standin", **env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("coingecko run: ") and "NOPEUSDT" in result.stderr
+    assert not (tmp_path / "lake").exists()
 
 
 def test_candles_alone_run_for_a_past_date(tmp_path: Path, run_cli: Any) -> None:

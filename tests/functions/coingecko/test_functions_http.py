@@ -47,7 +47,7 @@ def test_markets_function_loads_today_reruns_replace_it_and_past_dates_are_refus
             summary = first.json()
             today = summary["snapshot_date"]
             assert summary["ok"] and today == datetime.now(UTC).date().isoformat()
-            assert summary["tables"]["coingecko_markets"]["rows"] == 11
+            assert summary["tables"]["coingecko_markets"]["rows"] == 5  # default pairs
             again = post(url, f'{{"date": "{today}"}}')
             assert again.status_code == 200
             assert again.json()["tables"] == summary["tables"]
@@ -56,7 +56,7 @@ def test_markets_function_loads_today_reruns_replace_it_and_past_dates_are_refus
             bad = post(url, '{"date": "18.05.2026"}')
             assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
     markets = rows_in(lake_dir, lake.COINGECKO_MARKETS, today)
-    assert len(markets) == 11
+    assert len(markets) == 5
     assert {row["snapshot_date"].isoformat() for row in markets} == {today}
     assert next(r for r in markets if r["coin_id"] == "ethereum")["max_supply"] is None
     assert len(list(lake_dir.rglob("*.parquet"))) == 1  # today's, written twice
@@ -76,13 +76,13 @@ def test_ohlc_function_answers_502_on_a_failed_coin_and_200_on_schedulers_retry(
             failed = post(url, date="2026-05-18")
             assert failed.status_code == 502
             candles = failed.json()["tables"]["coingecko_ohlc_candles"]
-            assert list(candles["failed"]) == ["solana"] and candles["rows"] == 10 * 48
+            assert list(candles["failed"]) == ["solana"] and candles["rows"] == 4 * 48
             written = rows_in(lake_dir, lake.COINGECKO_OHLC, "2026-05-18")
-            assert len(written) == 10 * 48
+            assert len(written) == 4 * 48
             assert "solana" not in {row["coin_id"] for row in written}
             retried = post(url, date="2026-05-18")
             assert retried.status_code == 200, retried.text
     written = rows_in(lake_dir, lake.COINGECKO_OHLC, "2026-05-18")
-    assert len(written) == 11 * 48
+    assert len(written) == 5 * 48
     assert len({(row["coin_id"], row["candle_close_time"]) for row in written}) == len(written)
-    assert sum(not row["is_complete"] for row in written) >= 11  # each coin's newest
+    assert sum(not row["is_complete"] for row in written) >= 5  # each coin's newest

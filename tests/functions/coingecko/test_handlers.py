@@ -53,14 +53,14 @@ def test_a_malformed_date_is_a_400_and_nothing_runs(env: StandIn, body: object) 
 @pytest.mark.integration
 def test_a_failed_coin_is_a_502_with_the_summary(env: StandIn) -> None:
     env.retry_after = 0
-    env.server_errors["dogecoin"] = 100
+    env.server_errors["cardano"] = 100
     summary, status = call("ohlc", json={"date": "2026-05-18"})
     assert status == 502
     assert summary["ok"] is False
     tables = summary["tables"]
     assert isinstance(tables, dict)
     assert list(tables) == ["coingecko_ohlc_candles"]
-    assert list(tables["coingecko_ohlc_candles"]["failed"]) == ["dogecoin"]
+    assert list(tables["coingecko_ohlc_candles"]["failed"]) == ["cardano"]
 
 
 @pytest.mark.unit

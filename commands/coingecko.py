@@ -15,9 +15,12 @@ from urllib.parse import urlsplit
 from functions.coingecko import client as cg
 from functions.coingecko.run import (
     LAKE_ENV,
+    LOADS,
     OHLC_DAYS,
+    Misconfigured,
     RunResult,
     Settings,
+    check_date,
     default_lake,
     parse_date,
     run_once,
@@ -26,7 +29,8 @@ from standins.coingecko import StandIn
 
 DESCRIPTION = """\
 Fetch CoinGecko's market snapshot (/coins/markets) and the last day of 30-minute
-candles (/coins/{id}/ohlc?days=1) for every coin of the symbol map, and write them
+candles (/coins/{id}/ohlc?days=1) for the coins of the tracked pairs
+($COINPULSE_PAIRS, default the five default pairs), and write them
 as typed Parquet to the lake under coingecko/markets/ and coingecko/ohlc/,
 one file per snapshot_date."""
 
@@ -37,13 +41,17 @@ Without a key CoinGecko is called keyless, at lower limits. Requests are spaced
 to stay inside the plan's rate limit: {cg.DEMO_CALLS_PER_MINUTE} calls/min with a key, \
 {cg.KEYLESS_CALLS_PER_MINUTE} keyless
 (${cg.CALLS_PER_MINUTE_ENV} overrides). 429 and 5xx answers are retried.
-Running a date again rewrites that date's files; the loader replaces them.
+Running a date again rewrites that date's files; the loader replaces them, and a
+coin that failed keeps its rows of the date's previous run. The markets snapshot
+exists only for today (CoinGecko keeps no history of /coins/markets): for another
+--date run the candles alone, with --only ohlc.
 Exit status: 0 all coins loaded, 1 a coin failed (the rest is written), 2 usage.
 
 examples:
   coinpulse coingecko run --standin
   COINGECKO_API_KEY=... coinpulse coingecko run
-  coinpulse coingecko run --base-url http://127.0.0.1:8765/api/v3 --date 2026-05-18
+  coinpulse coingecko run --base-url http://127.0.0.1:8765/api/v3
+  coinpulse coingecko run --date 2026-05-18 --only ohlc
   coinpulse coingecko run --lake gs://my-bucket
 """
 
@@ -71,7 +79,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--date",
         metavar="YYYY-MM-DD",
-        help="UTC date the run is for, to rerun a date (default: today's UTC date)",
+        help="UTC date the run is for (default: today's UTC date); "
+        "another date than today's needs --only ohlc",
+    )
+    command.add_argument(
+        "--only",
+        choices=list(LOADS),
+        help="run one load only: markets or ohlc (default: both)",
     )
     command.add_argument(
         "--standin",
@@ -95,6 +109,8 @@ def print_result(result: RunResult) -> None:
         print(f"{load.table}: {load.rows} rows -> {where}")
         for coin_id, reason in load.failures.items():
             print(f"  FAILED {coin_id}: {reason}")
+        for coin_id in load.kept:
+            print(f"  kept {coin_id}: its rows of the date's previous run")
     failed = sorted({coin for load in result.loads for coin in load.failures})
     if failed:
         print(f"CoinGecko run for {result.snapshot_date} incomplete: {', '.join(failed)} failed")
@@ -106,12 +122,14 @@ def handle_run(args: argparse.Namespace) -> int:
     if args.standin and args.base_url:
         print("coingecko run: give --standin or --base-url, not both", file=sys.stderr)
         return 2
+    kinds = (args.only,) if args.only else tuple(LOADS)
     try:
         day = parse_date(args.date)
-    except ValueError as error:
+        check_date(day, kinds)
+        settings = Settings.from_env()
+    except (ValueError, Misconfigured) as error:
         print(f"coingecko run: {error}", file=sys.stderr)
         return 2
-    settings = Settings.from_env()
     standin = StandIn().start() if args.standin else None
     try:
         base_url = standin.base_url if standin else args.base_url or settings.base_url
@@ -122,7 +140,7 @@ def handle_run(args: argparse.Namespace) -> int:
             f"<= {rate:g} calls/min), candles days={OHLC_DAYS} -> {settings.lake}",
             flush=True,
         )
-        result = run_once(settings, day)
+        result = run_once(settings, day, kinds)
     finally:
         if standin:
             standin.close()

@@ -49,8 +49,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add(
         "--symbols",
-        default=_env("RELAY_SYMBOLS", ",".join(symbols.DEFAULT_PAIRS)),
-        help="comma-separated Binance pairs [env RELAY_SYMBOLS] (default: %(default)s)",
+        default=symbols.pairs_setting(),
+        help=f"comma-separated Binance pairs [env {symbols.PAIRS_ENV}] (default: %(default)s)",
     )
     add(
         "--ws-url",

@@ -1,7 +1,8 @@
 """Shared fixtures: the real Pub/Sub and GCS emulators on free ports.
 
-The lake samples (fixtures_lake.py) and the CoinGecko fixtures (fixtures_coingecko.py)
-are plugins beside this file, shared by the tests of every unit that needs them.
+The lake samples (fixtures_lake.py), the CoinGecko fixtures (fixtures_coingecko.py) and
+the recorded pairs (fixtures_symbols.py) are plugins beside this file, shared by the
+tests of every unit that needs them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from commands import localproc
 
-pytest_plugins = ["fixtures_lake", "fixtures_coingecko"]
+pytest_plugins = ["fixtures_lake", "fixtures_coingecko", "fixtures_symbols"]
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The daily CoinGecko lane inside the local stack: once at start, then daily at 00:40 UTC.
 
+It loads the coins of the stack's pairs (``--symbols``, default COINPULSE_PAIRS).
 With ``COINGECKO_API_KEY`` set it calls CoinGecko; without, the local stand-in,
 served from this process. The Parquet files go to ``gs://BUCKET/coingecko/...`` on
 the GCS emulator (STORAGE_EMULATOR_HOST must be set in this process), where the
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
+from coinpulse import symbols
 from commands.stack.schedule import SCHEDULE_CRON, run_daily
 from functions.coingecko.run import Settings, run_once
 from standins.coingecko import StandIn
@@ -24,13 +26,16 @@ JOIN_SECONDS = 5.0  # a run in flight may be waiting on the rate limit; the thre
 
 
 @contextmanager
-def running(bucket: str) -> Iterator[str]:
-    """Run the lane in a thread while the context is open; yields a description of it."""
+def running(bucket: str, pairs: Sequence[str]) -> Iterator[str]:
+    """Run the lane for the coins of ``pairs`` in a thread while the context is open;
+    yields a description of it. Raises UnknownSymbol for an unmapped pair."""
     settings = Settings.from_env()
+    coin_ids = tuple(symbols.coin_ids(pairs))
     standin = None if settings.api_key else StandIn().start()
     settings = dataclasses.replace(
         settings,
         lake=f"gs://{bucket}",
+        coin_ids=coin_ids,
         base_url=standin.base_url if standin else settings.base_url,
     )
 

@@ -102,8 +102,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--symbols",
-        default=",".join(symbols.DEFAULT_PAIRS),
-        help="comma-separated Binance pairs (default: %(default)s)",
+        default=symbols.pairs_setting(),
+        help=f"comma-separated Binance pairs [env {symbols.PAIRS_ENV}] (default: %(default)s)",
     )
     parser.add_argument(
         "--truth-file",

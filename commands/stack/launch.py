@@ -161,7 +161,7 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
         env,
     )
     localproc.wait_until(settings.url("relay", "/healthz"), relay.process, READY_TIMEOUT_SECONDS)
-    described = resources.enter_context(coingecko.running(settings.bucket))
+    described = resources.enter_context(coingecko.running(settings.bucket, settings.symbols))
     return [
         ("Pub/Sub emulator", f"{pubsub} {settings.topic}, {settings.subscription}", "pubsub.log"),
         ("GCS emulator", f"{storage} bucket {settings.bucket}, data in {home / 'gcs'}", "gcs.log"),

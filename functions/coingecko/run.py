@@ -5,7 +5,17 @@ again replaces that date's files, and the loader replaces (markets) or upserts
 (candles) instead of appending. A coin that still fails after the client's retries
 is reported in the result while every other coin is written; ``RunResult.ok`` is
 then False, which the functions turn into a non-2xx answer so that Scheduler retries.
-Errors writing the lake are not caught: they fail the whole run.
+
+A date's object always holds the latest good rows of every coin: before writing, a
+run reads the date's previous object back and keeps its rows of the coins that
+failed this time ("kept"), so a retry that fails another coin deletes nothing that
+had loaded. Runs of one date are expected one after another (Scheduler does not
+overlap the attempts of a job). When nothing succeeded, nothing is written.
+
+The markets snapshot exists only for now (CoinGecko's /coins/markets has no history),
+so a markets run for any date but today's UTC date is refused (DateRefused); candles
+for another date are fetched as the API serves them (the last day, days=1).
+Errors reading or writing the lake are not caught: they fail the whole run.
 """
 
 from __future__ import annotations
@@ -17,6 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from coinpulse import lake, logs, paths, symbols
 from functions.coingecko import writer
@@ -32,10 +45,12 @@ from functions.coingecko.rows import InvalidPayload, market_rows, ohlc_rows
 log = logging.getLogger(__name__)
 
 LAKE_ENV = "COINPULSE_LAKE"
+# Set by Cloud Run in every service and function revision
+# (https://cloud.google.com/run/docs/container-contract#env-vars).
+CLOUD_RUN_ENV = "K_SERVICE"
 BASE_URL_ENV = "COINGECKO_BASE_URL"
 # days=1 gives 30-minute candles covering the last 24 hours (docs: coins-id-ohlc).
 OHLC_DAYS = 1
-COIN_IDS: tuple[str, ...] = tuple(coin.coin_id for coin in symbols.COINS)
 DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Clock = Callable[[], datetime]
@@ -50,20 +65,44 @@ def default_lake() -> str:
     return str(paths.home() / "lake")
 
 
+class Misconfigured(RuntimeError):
+    """Settings a run cannot start with: COINPULSE_LAKE missing in Cloud Run (the
+    local disk there is no lake), or COINPULSE_PAIRS naming an unmapped pair."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Where to read and write; the key is kept out of repr so it never gets printed."""
+    """Where to read and write and which coins; the key is kept out of repr so it never
+    gets printed."""
 
     base_url: str
     lake: str
+    coin_ids: tuple[str, ...]
     api_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
-        """COINGECKO_BASE_URL, COINPULSE_LAKE and COINGECKO_API_KEY, with defaults."""
+        """COINGECKO_BASE_URL, COINPULSE_LAKE, the coins of COINPULSE_PAIRS and
+        COINGECKO_API_KEY, with defaults.
+
+        Raises Misconfigured for an unmapped pair, and in Cloud Run (K_SERVICE set)
+        without COINPULSE_LAKE, where the default local lake would be the instance's
+        throwaway disk.
+        """
+        lake_root = os.environ.get(LAKE_ENV)
+        if not lake_root and os.environ.get(CLOUD_RUN_ENV):
+            raise Misconfigured(
+                f"{LAKE_ENV} is not set: in Cloud Run the lake must be gs://BUCKET[/PREFIX]; "
+                "nothing was fetched or written"
+            )
+        try:
+            coin_ids = tuple(symbols.coin_ids(symbols.configured_pairs()))
+        except symbols.UnknownSymbol as error:
+            raise Misconfigured(f"{symbols.PAIRS_ENV}: {error}") from None
         return cls(
             base_url=os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
-            lake=os.environ.get(LAKE_ENV) or default_lake(),
+            lake=lake_root or default_lake(),
+            coin_ids=coin_ids,
             api_key=api_key_from_env(),
         )
 
@@ -80,21 +119,44 @@ def parse_date(text: str | None, now: Clock = utc_now) -> date:
         raise ValueError(f"date {text} does not exist: {error}") from None
 
 
+class DateRefused(ValueError):
+    """A markets run for a date other than today's: the API has no past snapshots."""
+
+
+def check_date(day: date, kinds: Sequence[str], now: Clock = utc_now) -> None:
+    """Raises DateRefused when ``kinds`` holds "markets" and ``day`` is not today (UTC)."""
+    today = now().date()
+    if "markets" in kinds and day != today:
+        raise DateRefused(
+            f"the markets snapshot can only be taken for today's UTC date ({today}), "
+            f"not {day}: CoinGecko's /coins/markets has no history; "
+            "candles (ohlc) for another date are allowed"
+        )
+
+
 @dataclass
 class LoadResult:
-    """What one load wrote and which coins failed (coin id -> reason)."""
+    """What one load wrote, which coins failed (coin id -> reason) and which coins'
+    rows were kept from the date's previous object."""
 
     table: str
     rows: int = 0
     uri: str | None = None
     failures: dict[str, str] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
     def summary(self) -> dict[str, Any]:
-        return {"rows": self.rows, "object": self.uri, "failed": self.failures, "ok": self.ok}
+        return {
+            "rows": self.rows,
+            "object": self.uri,
+            "failed": self.failures,
+            "kept": self.kept,
+            "ok": self.ok,
+        }
 
 
 @dataclass
@@ -114,10 +176,24 @@ class RunResult:
         }
 
 
+def _with_kept_rows(
+    result: LoadResult, target: str, route: lake.Route, day: date, data: pa.Table
+) -> pa.Table:
+    """``data`` plus the previous object's rows of the coins that failed this run."""
+    previous = writer.read(target, route, day)
+    if previous is None or not result.failures:
+        return data
+    failed = pa.array(sorted(result.failures), pa.string())
+    kept = previous.filter(pc.is_in(previous.column("coin_id"), value_set=failed))
+    result.kept = sorted(set(kept.column("coin_id").to_pylist()))
+    return pa.concat_tables([data, kept])
+
+
 def _write(result: LoadResult, target: str, route: lake.Route, day: date, rows: list[Any]) -> None:
     if rows:
-        result.uri = writer.write(target, route, day, writer.to_arrow(rows, route))
-        result.rows = len(rows)
+        data = _with_kept_rows(result, target, route, day, writer.to_arrow(rows, route))
+        result.uri = writer.write(target, route, day, data)
+        result.rows = data.num_rows
     log.info(
         "CoinGecko load written" if rows else "CoinGecko load had nothing to write",
         extra=logs.fields(
@@ -126,6 +202,7 @@ def _write(result: LoadResult, target: str, route: lake.Route, day: date, rows: 
             rows=result.rows,
             object=result.uri,
             failed=result.failures,
+            kept=result.kept,
         ),
     )
 
@@ -135,7 +212,7 @@ def load_markets(
     target: str,
     day: date,
     *,
-    coin_ids: Sequence[str] = COIN_IDS,
+    coin_ids: Sequence[str],
     now: Clock = utc_now,
 ) -> LoadResult:
     """One /coins/markets call -> the date's markets file (one row per coin)."""
@@ -155,7 +232,7 @@ def load_ohlc(
     target: str,
     day: date,
     *,
-    coin_ids: Sequence[str] = COIN_IDS,
+    coin_ids: Sequence[str],
     now: Clock = utc_now,
 ) -> LoadResult:
     """One /coins/{id}/ohlc call per coin -> the date's candles file."""
@@ -183,14 +260,17 @@ def run(
     target: str,
     day: date,
     *,
+    coin_ids: Sequence[str],
     kinds: Sequence[str] = ("markets", "ohlc"),
-    coin_ids: Sequence[str] = COIN_IDS,
     now: Clock = utc_now,
 ) -> RunResult:
-    """Run the chosen loads ("markets", "ohlc") for a date."""
+    """Run the chosen loads ("markets", "ohlc") of the coins for a date.
+
+    Raises DateRefused."""
+    check_date(day, kinds, now)
     if day != now().date():
         log.warning(
-            "Run date is not today's UTC date; the data is still fetched now",
+            "Run date is not today's UTC date; the candles are still the last day's",
             extra=logs.fields(snapshot_date=day.isoformat()),
         )
     loads = [LOADS[kind](client, target, day, coin_ids=coin_ids, now=now) for kind in kinds]
@@ -202,4 +282,4 @@ def run_once(
 ) -> RunResult:
     """One run against the live client of ``settings``: what Scheduler triggers."""
     with HttpCoinGecko(settings.base_url, settings.api_key) as client:
-        return run(client, settings.lake, day, kinds=kinds)
+        return run(client, settings.lake, day, coin_ids=settings.coin_ids, kinds=kinds)

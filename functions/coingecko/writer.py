@@ -12,6 +12,9 @@ target; on GCS an object appears only when its upload completes. A rerun of a da
 writes the same name again (on GCS: a new generation, hence a new finalize event).
 The GCS upload is retried on transient errors, which is safe because it rewrites
 identical bytes under a deterministic name.
+
+``read`` gives a date's current object back (None when there is none), so that a run
+can keep the previous rows of coins that failed this time (functions.coingecko.run).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from google.api_core.exceptions import NotFound
 from google.api_core.retry import Retry
 from google.cloud import storage
 
@@ -93,6 +97,25 @@ def write(root: str, route: lake.Route, day: date, data: pa.Table) -> str:
     else:
         _write_local(Path(uri), payload)
     return uri
+
+
+def read(root: str, route: lake.Route, day: date) -> pa.Table | None:
+    """The date's current object with the table's schema, or None when there is none.
+
+    Raises OSError / pyarrow.ArrowInvalid for an unreadable local file and
+    google.api_core exceptions for GCS failures (the download retries transient ones).
+    """
+    uri = object_uri(root, route, day)
+    if root.startswith("gs://"):
+        bucket_name, _, name = uri.removeprefix("gs://").partition("/")
+        try:
+            payload = _storage_client().bucket(bucket_name).blob(name).download_as_bytes()
+        except NotFound:
+            return None
+        return pq.read_table(io.BytesIO(payload), schema=route.arrow_schema())
+    if not Path(uri).exists():
+        return None
+    return pq.read_table(uri, schema=route.arrow_schema())
 
 
 def _write_local(target: Path, payload: bytes) -> None:

@@ -1,4 +1,7 @@
-"""Realistic, deterministic CoinGecko answers for every coin in ``coinpulse.symbols``.
+"""Realistic, deterministic CoinGecko answers for the coins of its own catalogue.
+
+Like CoinGecko it knows coins whatever a deployment tracks: the production coins of
+``coinpulse.symbols`` and the coins of the recorded test stream.
 
 Prices follow a smooth daily wave plus per-slot noise seeded by (coin, time slot), so
 the same clock always gives the same answer: a rerun sees identical candles, and the
@@ -20,12 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from coinpulse import symbols
 from functions.coingecko.rows import granularity_minutes
 
 
 @dataclass(frozen=True, slots=True)
 class Profile:
+    symbol: str  # CoinGecko's lower-case symbol
+    name: str
     price: float
     circulating: float
     total: float | None
@@ -35,17 +39,17 @@ class Profile:
 
 # fmt: off
 PROFILES: dict[str, Profile] = {
-    "bitcoin": Profile(77671.0, 19.87e6, 19.87e6, 21e6, 1),
-    "ethereum": Profile(3050.12, 120.7e6, 120.7e6, None, 2),
-    "solana": Profile(172.31, 520.4e6, 605.1e6, None, 5),
-    "binancecoin": Profile(612.4, 140.9e6, 140.9e6, 200e6, 4),
-    "cardano": Profile(0.2543, 36.1e9, 45e9, 45e9, 11),
-    "ripple": Profile(0.5231, 59.9e9, 99.98e9, 100e9, 3),
-    "dogecoin": Profile(0.1234, 150.3e9, 150.3e9, None, 9),
-    "curve-dao-token": Profile(0.4213, 1.41e9, 2.2e9, 3.03e9, 120),
-    "compound-governance-token": Profile(45.2, 9.6e6, 10e6, 10e6, 190),
-    "omisego": Profile(0.2101, 140.2e6, 140.2e6, 140.2e6, None),
-    "0x": Profile(0.3114, 847.5e6, 1e9, None, 240),
+    "bitcoin": Profile("btc", "Bitcoin", 77671.0, 19.87e6, 19.87e6, 21e6, 1),
+    "ethereum": Profile("eth", "Ethereum", 3050.12, 120.7e6, 120.7e6, None, 2),
+    "solana": Profile("sol", "Solana", 172.31, 520.4e6, 605.1e6, None, 5),
+    "binancecoin": Profile("bnb", "BNB", 612.4, 140.9e6, 140.9e6, 200e6, 4),
+    "cardano": Profile("ada", "Cardano", 0.2543, 36.1e9, 45e9, 45e9, 11),
+    "ripple": Profile("xrp", "XRP", 0.5231, 59.9e9, 99.98e9, 100e9, 3),
+    "dogecoin": Profile("doge", "Dogecoin", 0.1234, 150.3e9, 150.3e9, None, 9),
+    "curve-dao-token": Profile("crv", "Curve DAO", 0.4213, 1.41e9, 2.2e9, 3.03e9, 120),
+    "compound-governance-token": Profile("comp", "Compound", 45.2, 9.6e6, 10e6, 10e6, 190),
+    "omisego": Profile("omg", "OMG Network", 0.2101, 140.2e6, 140.2e6, 140.2e6, None),
+    "0x": Profile("zrx", "0x Protocol", 0.3114, 847.5e6, 1e9, None, 240),
 }
 # coin id -> (ath, ath_date, atl, atl_date)
 RECORDS: dict[str, tuple[float, str, float, str]] = {
@@ -126,7 +130,6 @@ def market(coin_id: str, now: datetime) -> dict[str, Any]:
     """One /coins/markets object, consistent with ``candles(coin_id, 1, now)``."""
     profile = PROFILES[coin_id]
     ath, ath_date, atl, atl_date = RECORDS[coin_id]
-    coin = symbols.by_coin_id(coin_id)
     day = candles(coin_id, 1, now)
     price = day[-1][4]
     price_24h_ago = day[0][1]
@@ -143,8 +146,8 @@ def market(coin_id: str, now: datetime) -> dict[str, Any]:
     supply_cap = profile.max or profile.total
     return {
         "id": coin_id,
-        "symbol": coin.ticker.lower(),
-        "name": coin.name,
+        "symbol": profile.symbol,
+        "name": profile.name,
         "image": f"https://coin-images.coingecko.com/coins/images/1/large/{coin_id}.png",
         "current_price": price,
         "market_cap": market_cap,

@@ -7,8 +7,10 @@ carry it in ``x-cg-demo-api-key`` (else 401, error code 10002, as CoinGecko answ
 Faults are counted per target: ``markets`` for /coins/markets, the coin id for its
 candles. ``rate_limit={"bitcoin": 2}`` answers the first two bitcoin requests with 429,
 ``server_errors`` likewise with 503; a large count makes a target fail for good. Both
-carry ``Retry-After: retry_after`` unless it is None. Every request is recorded in
-``seen`` so tests can check what the client sent.
+carry ``Retry-After: retry_after`` unless it is None. Coins in ``unlisted`` are left out
+of /coins/markets answers, as CoinGecko leaves out ids it does not list (their
+candles still answer). Every request is recorded in ``seen`` so tests can check what
+the client sent.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class StandIn:
         self.rate_limit = dict(rate_limit or {})
         self.server_errors = dict(server_errors or {})
         self.retry_after = retry_after
+        self.unlisted: set[str] = set()
         self.now = now
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
@@ -182,7 +185,8 @@ class StandIn:
         ids = query.get("ids", [""])[0]
         wanted = [coin_id for coin_id in ids.split(",") if coin_id] or list(data.PROFILES)
         now = self.now()
-        rows = [data.market(coin_id, now) for coin_id in wanted if coin_id in data.PROFILES]
+        listed = [coin_id for coin_id in wanted if coin_id in data.PROFILES]
+        rows = [data.market(coin_id, now) for coin_id in listed if coin_id not in self.unlisted]
         rows.sort(key=lambda row: -row["market_cap"])
         return 200, {}, rows
 

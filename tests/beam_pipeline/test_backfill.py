@@ -126,7 +126,9 @@ def test_object_layout_is_one_create_only_object_per_day(tmp_path: Path) -> None
     assert len(list((tmp_path / "out").rglob("*.jsonl"))) == 2
 
 
-def test_the_real_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_real_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], recorded_pairs: list[str]
+) -> None:
     status = backfill.run(["--input", str(RECORDING), "--output", str(tmp_path / "out")])
 
     assert status == 0

@@ -24,7 +24,9 @@ def recorded_frames() -> list[tuple[float, str]]:
     return frames
 
 
-def test_recorded_stream_parses_aggtrades_and_rejects_other_events_with_reasons() -> None:
+def test_recorded_stream_parses_aggtrades_and_rejects_other_events_with_reasons(
+    recorded_pairs: list[str],
+) -> None:
     trades: list[Trade] = []
     reasons: Counter[str] = Counter()
     for received, frame in recorded_frames():

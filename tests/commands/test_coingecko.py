@@ -1,5 +1,6 @@
 """``coinpulse coingecko run`` end to end against the stand-in process."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-DATE = "2026-05-18"
+DATE = datetime.now(UTC).date().isoformat()  # the markets snapshot exists only for today
 MARKETS = f"coingecko/markets/snapshot_date={DATE}/markets.parquet"
 OHLC = f"coingecko/ohlc/snapshot_date={DATE}/ohlc.parquet"
 
@@ -29,13 +30,13 @@ def test_run_loads_both_tables_and_a_rerun_changes_no_counts(
     with spawn_standin(tmp_path / "standin.log", "--api-key", key) as base_url:
         args = ("coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir))
         env = {"COINPULSE_HOME": str(tmp_path), "COINGECKO_API_KEY": key}
-        first = run_cli(*args, "--date", DATE, **env)
+        first = run_cli(*args, **env)
         assert first.returncode == 0, first.stderr
-        assert counts(lake_dir) == {MARKETS: 11, OHLC: 11 * 48}
+        assert counts(lake_dir) == {MARKETS: 5, OHLC: 5 * 48}
         again = run_cli(*args, "--date", DATE, **env)
         assert again.returncode == 0, again.stderr
-        assert counts(lake_dir) == {MARKETS: 11, OHLC: 11 * 48}
-    assert f"coingecko_markets: 11 rows -> {lake_dir / MARKETS}" in first.stdout
+        assert counts(lake_dir) == {MARKETS: 5, OHLC: 5 * 48}
+    assert f"coingecko_markets: 5 rows -> {lake_dir / MARKETS}" in first.stdout
     assert f"CoinGecko run for {DATE} complete" in first.stdout
     for output in (first.stdout, first.stderr, again.stdout, again.stderr):
         assert key not in output
@@ -47,27 +48,53 @@ def test_a_coin_that_keeps_failing_exits_non_zero_after_writing_the_rest(
     lake_dir = tmp_path / "lake"
     flags = ("--fail-5xx", "cardano:100", "--fail-429", "bitcoin:1", "--retry-after", "0")
     with spawn_standin(tmp_path / "standin.log", *flags) as base_url:
-        result = run_cli(
-            "coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir), "--date", DATE
-        )
+        result = run_cli("coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir))
     assert result.returncode == 1
     assert "FAILED cardano: cardano: HTTP 503" in result.stdout
     assert f"CoinGecko run for {DATE} incomplete: cardano failed" in result.stdout
-    assert counts(lake_dir) == {MARKETS: 11, OHLC: 10 * 48}
+    assert counts(lake_dir) == {MARKETS: 5, OHLC: 4 * 48}
 
 
 def test_standin_flag_runs_offline_into_the_default_lake(tmp_path: Path, run_cli: Any) -> None:
     result = run_cli("coingecko", "run", "--standin", COINPULSE_HOME=str(tmp_path))
     assert result.returncode == 0, result.stderr
     written = counts(tmp_path / "lake")
-    assert sorted(written.values()) == [11, 11 * 48]
+    assert sorted(written.values()) == [5, 5 * 48]  # the coins of the five default pairs
     assert "(local server" in result.stdout
+
+
+def test_only_the_coins_of_the_tracked_pairs_are_fetched(tmp_path: Path, run_cli: Any) -> None:
+    env = {"COINPULSE_HOME": str(tmp_path), "COINPULSE_PAIRS": "ETHUSDT,SOLUSDT"}
+    result = run_cli("coingecko", "run", "--standin", **env)
+    assert result.returncode == 0, result.stderr
+    assert counts(tmp_path / "lake") == {MARKETS: 2, OHLC: 2 * 48}
+    markets = pq.read_table(tmp_path / "lake" / MARKETS).column("coin_id").to_pylist()
+    assert sorted(markets) == ["ethereum", "solana"]
+
+
+def test_an_unknown_tracked_pair_is_a_usage_error(tmp_path: Path, run_cli: Any) -> None:
+    env = {"COINPULSE_HOME": str(tmp_path), "COINPULSE_PAIRS": "BTCUSDT,NOPEUSDT"}
+    result = run_cli("coingecko", "run", "--standin", **env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("coingecko run: ") and "NOPEUSDT" in result.stderr
+    assert not (tmp_path / "lake").exists()
+
+
+def test_candles_alone_run_for_a_past_date(tmp_path: Path, run_cli: Any) -> None:
+    args = ("--standin", "--date", "2026-05-10", "--only", "ohlc")
+    result = run_cli("coingecko", "run", *args, COINPULSE_HOME=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert list(counts(tmp_path / "lake")) == [
+        "coingecko/ohlc/snapshot_date=2026-05-10/ohlc.parquet"
+    ]
 
 
 @pytest.mark.parametrize(
     "args",
     [
         ("--date", "18.05.2026"),
+        ("--standin", "--date", "2026-05-10"),
+        ("--standin", "--date", "2026-05-10", "--only", "markets"),
         ("--standin", "--base-url", "http://127.0.0.1:9/api/v3"),
     ],
 )
@@ -77,4 +104,5 @@ def test_usage_errors_exit_2_without_writing(
     result = run_cli("coingecko", "run", *args, COINPULSE_HOME=str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith("coingecko run: ")
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "lake").exists()

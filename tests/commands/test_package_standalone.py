@@ -167,9 +167,10 @@ def test_the_coingecko_directory_stands_alone_and_writes_the_lake(
             COINGECKO_BASE_URL=standin.base_url,
             COINPULSE_LAKE="gs://standalone-lake",
         )
-        answer = requests.post(url, json={"date": "2026-05-18"}, timeout=120)
+        answer = requests.post(url, timeout=120)  # the markets snapshot exists only for today
     assert answer.status_code == 200, answer.text
-    name = "coingecko/markets/snapshot_date=2026-05-18/markets.parquet"
+    day = answer.json()["snapshot_date"]
+    name = f"coingecko/markets/snapshot_date={day}/markets.parquet"
     blob = client.bucket("standalone-lake").get_blob(name)
     assert blob is not None
     local = tmp_path / "markets.parquet"

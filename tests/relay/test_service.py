@@ -30,8 +30,10 @@ def make_relay(tmp_path: Path, pairs: list[str], **settings: object) -> Relay:
 
 
 @pytest.mark.unit
-async def test_recorded_frames_become_trades_and_reasoned_dead_letters(tmp_path: Path) -> None:
-    relay = make_relay(tmp_path, ["OMGBUSD", "CRVUSDT", "COMPUSDT", "ZRXUSDT"])
+async def test_recorded_frames_become_trades_and_reasoned_dead_letters(
+    tmp_path: Path, recorded_pairs: list[str]
+) -> None:
+    relay = make_relay(tmp_path, recorded_pairs)
     frames = 0
     for line in RECORDING.read_text().splitlines():
         stamp, sep, frame = line.partition(": ")

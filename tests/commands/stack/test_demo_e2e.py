@@ -68,7 +68,7 @@ def test_the_warehouse_windows_equal_the_exchange_s_ground_truth(tmp_path: Path,
         assert windows_sql.mismatches(row, expected[(symbol, start)]) == [], (symbol, start)
         minutes[symbol].append(start)
     assert set(minutes) == set(symbols.DEFAULT_PAIRS)
-    coins = len(symbols.COINS)  # the CoinGecko lane ran at start, against the stand-in
+    coins = len(symbols.DEFAULT_PAIRS)  # the CoinGecko lane ran at start, against the stand-in
     assert coingecko_counts(home / "warehouse.duckdb") == [(coins, coins * 48)]
     for symbol, starts in minutes.items():
         traded = [

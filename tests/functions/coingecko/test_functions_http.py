@@ -30,7 +30,7 @@ def rows_in(lake_dir: Path, table: lake.Route, day: str) -> list[dict[str, Any]]
     return rows
 
 
-def test_markets_function_loads_a_date_and_reruns_replace_it(
+def test_markets_function_loads_today_reruns_replace_it_and_past_dates_are_refused(
     tmp_path: Path, spawn_standin: Any, spawn_function: Any
 ) -> None:
     lake_dir = tmp_path / "lake"
@@ -42,23 +42,24 @@ def test_markets_function_loads_a_date_and_reruns_replace_it(
             "COINGECKO_API_KEY": KEY,
         }
         with spawn_function("coingecko_markets", tmp_path / "function.log", env) as url:
-            first = post(url, '{"date": "2026-05-18"}')
+            first = post(url)
             assert first.status_code == 200, first.text
             summary = first.json()
-            assert summary["ok"] and summary["snapshot_date"] == "2026-05-18"
-            assert summary["tables"]["coingecko_markets"]["rows"] == 11
-            again = post(url, '{"date": "2026-05-18"}')
+            today = summary["snapshot_date"]
+            assert summary["ok"] and today == datetime.now(UTC).date().isoformat()
+            assert summary["tables"]["coingecko_markets"]["rows"] == 5  # default pairs
+            again = post(url, f'{{"date": "{today}"}}')
             assert again.status_code == 200
             assert again.json()["tables"] == summary["tables"]
-            today = post(url)
-            assert today.json()["snapshot_date"] == datetime.now(UTC).date().isoformat()
+            past = post(url, '{"date": "2026-05-18"}')
+            assert past.status_code == 400 and "no history" in past.json()["error"]
             bad = post(url, '{"date": "18.05.2026"}')
             assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
-    markets = rows_in(lake_dir, lake.COINGECKO_MARKETS, "2026-05-18")
-    assert len(markets) == 11
-    assert {row["snapshot_date"].isoformat() for row in markets} == {"2026-05-18"}
+    markets = rows_in(lake_dir, lake.COINGECKO_MARKETS, today)
+    assert len(markets) == 5
+    assert {row["snapshot_date"].isoformat() for row in markets} == {today}
     assert next(r for r in markets if r["coin_id"] == "ethereum")["max_supply"] is None
-    assert len(list(lake_dir.rglob("*.parquet"))) == 2  # 2026-05-18 once, and today
+    assert len(list(lake_dir.rglob("*.parquet"))) == 1  # today's, written twice
     log = (tmp_path / "function.log").read_text()
     assert "retrying" in log and '"status": 429' in log
     assert KEY not in log
@@ -75,13 +76,13 @@ def test_ohlc_function_answers_502_on_a_failed_coin_and_200_on_schedulers_retry(
             failed = post(url, date="2026-05-18")
             assert failed.status_code == 502
             candles = failed.json()["tables"]["coingecko_ohlc_candles"]
-            assert list(candles["failed"]) == ["solana"] and candles["rows"] == 10 * 48
+            assert list(candles["failed"]) == ["solana"] and candles["rows"] == 4 * 48
             written = rows_in(lake_dir, lake.COINGECKO_OHLC, "2026-05-18")
-            assert len(written) == 10 * 48
+            assert len(written) == 4 * 48
             assert "solana" not in {row["coin_id"] for row in written}
             retried = post(url, date="2026-05-18")
             assert retried.status_code == 200, retried.text
     written = rows_in(lake_dir, lake.COINGECKO_OHLC, "2026-05-18")
-    assert len(written) == 11 * 48
+    assert len(written) == 5 * 48
     assert len({(row["coin_id"], row["candle_close_time"]) for row in written}) == len(written)
-    assert sum(not row["is_complete"] for row in written) >= 11  # each coin's newest
+    assert sum(not row["is_complete"] for row in written) >= 5  # each coin's newest

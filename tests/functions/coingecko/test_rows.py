@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from coinpulse import schemas, symbols
+from coinpulse import schemas
 from functions.coingecko import rows
 from functions.coingecko.rows import InvalidPayload
 from standins.coingecko import data
@@ -14,8 +14,14 @@ pytestmark = pytest.mark.unit
 
 DAY = date(2026, 5, 18)
 NOW = datetime(2026, 5, 18, 12, 49, 21, 599000, tzinfo=UTC)
-ALL = [coin.coin_id for coin in symbols.COINS]
+ALL = list(data.PROFILES)
 MARKET_COLUMNS = {f["name"] for f in schemas.fields("coingecko_markets")}
+
+
+@pytest.fixture(autouse=True)
+def _recorded_coins(recorded_pairs: list[str]) -> None:
+    """Every coin of the stand-in's catalogue mapped: omisego, a recorded pair, is the
+    stale listing whose rank and change figures CoinGecko sends as null."""
 
 
 def markets_payload() -> list[dict[str, Any]]:

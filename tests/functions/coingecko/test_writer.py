@@ -18,6 +18,12 @@ DAY = date(2026, 5, 18)
 NOW = datetime(2026, 5, 18, 12, 49, 21, 599000, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _recorded_coins(recorded_pairs: list[str]) -> None:
+    """Every coin of the stand-in's catalogue mapped: omisego, a recorded pair, is the
+    stale listing whose rank and change figures CoinGecko sends as null."""
+
+
 def candle_rows(coin_ids: tuple[str, ...] = ("bitcoin", "ethereum")) -> list[rows.Row]:
     return [
         row

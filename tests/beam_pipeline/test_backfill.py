@@ -41,7 +41,7 @@ MALFORMED = [  # (line, reason fragment)
     ("9006,3300.0,-1.0,-3300.0,1735776001000000,True,True", "quantity must be positive"),
     ("9007,3300.0,1.0,3300.0,1735776001000000,maybe,True", "is_buyer_maker must be"),
     ("x9008,3300.0,1.0,3300.0,1735776001000000,True,True", "must be integers"),
-    ("9009,3300.123456789,1.0,3300.0,1735776001000000,True,True", "more than 8 decimal places"),
+    ("9009,3300.123456789,1.0,3300.0,1735776001000000,True,True", "price_sq_sum keeps 16"),
 ]
 
 

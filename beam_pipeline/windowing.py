@@ -5,8 +5,8 @@
 Event-time FixedWindows of one minute. In streaming, a window fires early every
 few seconds of processing time while it is open, on time when the watermark
 passes its end, and again for every bundle of late data; panes accumulate, so
-each row restates the whole window and the highest pane_index is the best
-answer. In batch (backfill) the watermark only moves at the end of the input,
+each row restates the whole window (readers pick the best row with
+``coinpulse.windows``). In batch (backfill) the watermark only moves at the end of the input,
 so every window fires exactly once, on time (and processing-time triggers
 cannot run in batch at all).
 

@@ -78,7 +78,10 @@ def window_row(
 def late_trade_rows(
     symbol: str, trades: Iterable[TradeTuple], allowed_lateness_s: int, detected_at: int
 ) -> list[Row]:
-    """Trades that came after their window closed for good (table late_trades)."""
+    """Trades that came after their window closed for good (table late_trades).
+
+    Prices and quantities are written from their decimal values, like the windows'.
+    """
     coin_id = symbols.coin_id_for(symbol)
     return [
         {
@@ -86,8 +89,8 @@ def late_trade_rows(
             "coin_id": coin_id,
             "trade_id": trade_id,
             "trade_time": rfc3339_ms(trade_time),
-            "price": price,
-            "quantity": quantity,
+            "price": _plain(Decimal(price)),
+            "quantity": _plain(Decimal(quantity)),
             "is_buyer_maker": is_buyer_maker,
             "window_start": rfc3339_ms(window_start_ms(trade_time)),
             "allowed_lateness_seconds": allowed_lateness_s,

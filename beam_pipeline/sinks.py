@@ -20,6 +20,12 @@ in backfill, where the digest is the SHA-256 of the content. Objects are created
 only if absent (``if_generation_match=0`` on GCS, an atomic hard link locally):
 a retry of the same write is a no-op, and different content (a later pane, a
 restart) always has a different name, so nothing is ever overwritten.
+
+A backfill rerun of the same input must write nothing new, so its rows carry no
+time of the run: a batch window's ``emitted_at`` is its window end (it fires once,
+on time, from the whole input; ``windowing.FormatWindowRow``), which keeps it in
+the digest, where it tells streamed rows apart, and makes the rerun's object the
+same name and bytes as the first run's: a no-op.
 """
 
 from __future__ import annotations

@@ -17,14 +17,18 @@ from collections.abc import Iterable, Iterator
 
 from apache_beam.transforms.window import TimestampedValue
 
+from beam_pipeline import capacity
+from coinpulse import timefmt
 from coinpulse.trade import InvalidTrade, Trade
 
-# Binance quotes prices and quantities with at most 8 decimal places; with that
-# bound every exact sum fits the scales declared in stream_prices.json (9 for
-# prices and volumes, 16 for products of two such values).
-MAX_DECIMAL_PLACES = 8
 WINDOW_SECONDS = 60  # the pipeline's event-time window: one minute
 WINDOW_MS = WINDOW_SECONDS * 1000
+# 2017-07-14T00:00:00Z: Binance opened for trading on 14 July 2017
+# (binance.com/en/about); an earlier time is a unit error (seconds read as ms).
+EARLIEST_TRADE_MS = 1_499_990_400_000
+# Exclusive: the window of a trade at this time or later would end after the largest
+# TIMESTAMP (microseconds read as milliseconds land there, in the year 55,000 and on).
+LATEST_TRADE_MS = timefmt.MAX_TIMESTAMP_MS + 1 - WINDOW_MS
 
 # (trade_id, trade_time ms, price, quantity, is_buyer_maker)
 TradeTuple = tuple[int, int, str, str, bool]
@@ -32,14 +36,18 @@ Chunk = tuple[str, tuple[TradeTuple, ...]]  # (symbol, trades of one window)
 
 
 def compact(trade: Trade) -> TradeTuple:
-    """The fields windows need, as a tuple. Raises InvalidTrade beyond 8 decimal places."""
-    for field, value in (("price", trade.price), ("quantity", trade.quantity)):
-        _, _, decimals = value.partition(".")
-        if len(decimals.rstrip("0")) > MAX_DECIMAL_PLACES or "e" in value.lower():
-            raise InvalidTrade(
-                f"{field} {value!r} has more than {MAX_DECIMAL_PLACES} decimal places "
-                "(or an exponent); CoinPulse keeps Binance's precision"
-            )
+    """The fields windows need, as a tuple.
+
+    Raises InvalidTrade for a trade time outside [EARLIEST_TRADE_MS, LATEST_TRADE_MS)
+    and for a price or quantity a column it feeds could not store (``capacity``).
+    """
+    if not EARLIEST_TRADE_MS <= trade.trade_time < LATEST_TRADE_MS:
+        raise InvalidTrade(
+            f"trade_time {trade.trade_time} ms is outside [{EARLIEST_TRADE_MS}, "
+            f"{LATEST_TRADE_MS}) (Binance's first trading day to the last minute of a "
+            "TIMESTAMP); microseconds or seconds instead of milliseconds?"
+        )
+    capacity.check(trade.price, trade.quantity)
     return (trade.trade_id, trade.trade_time, trade.price, trade.quantity, trade.is_buyer_maker)
 
 

@@ -5,8 +5,8 @@
 Event-time FixedWindows of one minute. In streaming, a window fires early every
 few seconds of processing time while it is open, on time when the watermark
 passes its end, and again for every bundle of late data; panes accumulate, so
-each row restates the whole window and the highest pane_index is the best
-answer. In batch (backfill) the watermark only moves at the end of the input,
+each row restates the whole window (readers pick the best row with
+``coinpulse.windows``). In batch (backfill) the watermark only moves at the end of the input,
 so every window fires exactly once, on time (and processing-time triggers
 cannot run in batch at all).
 
@@ -29,7 +29,7 @@ from apache_beam.transforms import trigger, window
 
 from beam_pipeline import rows
 from beam_pipeline.combine import WindowStats, WindowStatsFn
-from beam_pipeline.trades import WINDOW_SECONDS, Chunk, TradeTuple, window_start_ms
+from beam_pipeline.trades import WINDOW_MS, WINDOW_SECONDS, Chunk, TradeTuple, window_start_ms
 
 # How much longer the window keeps its state than the allowed lateness: covers
 # the time it takes the lateness gate to learn that the watermark has moved
@@ -53,13 +53,24 @@ def window_into(
 
 
 class FormatWindowRow(beam.DoFn):
-    """((symbol, window start), WindowStats) in a window pane -> a stream_prices row."""
+    """((symbol, window start), WindowStats) in a window pane -> a stream_prices row.
+
+    ``emitted_at`` is the processing time in streaming. In batch it is the window's
+    end: every window fires once, on time, from the whole input, so a rerun of the
+    same input writes the same rows, hence the same object name (the content digest),
+    and adds nothing.
+    """
+
+    def __init__(self, *, streaming: bool) -> None:
+        super().__init__()
+        self.streaming = streaming
 
     def process(
         self, element: tuple[tuple[str, int], WindowStats], pane: Any = beam.DoFn.PaneInfoParam
     ) -> Iterator[rows.Row]:
         (symbol, start_ms), stats = element
-        yield rows.window_row(symbol, start_ms, stats, pane, rows.now_ms())
+        emitted_at = rows.now_ms() if self.streaming else start_ms + WINDOW_MS
+        yield rows.window_row(symbol, start_ms, stats, pane, emitted_at)
 
 
 def key_by_window(chunk: Chunk) -> tuple[tuple[str, int], tuple[TradeTuple, ...]]:
@@ -83,6 +94,7 @@ class ComputeWindows(beam.PTransform[PCollection[Chunk], PCollection[rows.Row]])
         self, *, streaming: bool, early_firing_seconds: int = 0, allowed_lateness_seconds: int = 0
     ) -> None:
         super().__init__()
+        self._streaming = streaming
         self._windowing = window_into(
             streaming=streaming,
             early_firing_seconds=early_firing_seconds,
@@ -95,6 +107,6 @@ class ComputeWindows(beam.PTransform[PCollection[Chunk], PCollection[rows.Row]])
             | "KeyByWindow" >> beam.Map(key_by_window)
             | "Window" >> self._windowing
             | "Combine" >> beam.CombinePerKey(WindowStatsFn())
-            | "Format" >> beam.ParDo(FormatWindowRow())
+            | "Format" >> beam.ParDo(FormatWindowRow(streaming=self._streaming))
         )
         return windows

@@ -15,10 +15,10 @@ Source: binance-spot-api-docs web-socket-streams.md and rest-api.md (2026-07).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from coinpulse import jsontext
 from coinpulse.trade import SOURCE_REST, SOURCE_WS, InvalidTrade, Trade, build
 
 SERVER_SHUTDOWN = "serverShutdown"
@@ -32,9 +32,9 @@ class ServerShutdown:
 
 
 def decode(raw: str | bytes) -> Any:
-    """JSON text -> object. Raises InvalidTrade('invalid JSON ...')."""
+    """JSON text -> object. Raises InvalidTrade('invalid JSON ...'), also when nested too deeply."""
     try:
-        return json.loads(raw)
+        return jsontext.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidTrade(f"invalid JSON: {error}") from None
 

@@ -29,6 +29,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from coinpulse import jsontext
 from coinpulse.timefmt import rfc3339_ms
 from coinpulse.trade import Trade
 
@@ -95,6 +96,10 @@ def encode_dead_letter(
 
 
 def decode_trade_records(body: bytes | str) -> list[dict[str, Any]]:
-    """A trades message body -> its trade records (a single object is accepted too)."""
-    payload = json.loads(body)
+    """A trades message body -> its trade records (a single object is accepted too).
+
+    Raises ValueError (UnicodeDecodeError included) for a body that is not JSON or is
+    nested too deeply.
+    """
+    payload = jsontext.loads(body)
     return payload if isinstance(payload, list) else [payload]

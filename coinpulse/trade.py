@@ -4,12 +4,15 @@ A trade is identified by (symbol, trade_id): Binance trade ids are sequential pe
 pair, so the pair plus the id is a natural key that makes duplicates (connection
 rotation, REST backfill, redelivery) exact to remove downstream. Prices and
 quantities stay the exchange's decimal strings; nothing is ever parsed to float.
+What a record may hold is what the tables can store: prices and quantities are
+plain ASCII decimals above zero, ids are INT64 and not negative, times are INT64;
+anything else raises InvalidTrade, whose message is the dead-letter reason.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from coinpulse import symbols
@@ -18,6 +21,14 @@ SOURCE_WS = "ws"  # live WebSocket frame
 SOURCE_REST = "rest"  # REST backfill of a detected gap
 SOURCE_ARCHIVE = "archive"  # Binance public trade archive CSV
 SOURCE_RECORDING = "recording"  # file of recorded WebSocket frames
+
+# Binance writes prices and quantities as ASCII digits with an optional fraction
+# ("65000.10", "0.00100000"). Python's Decimal also accepts signs, exponents,
+# underscores, surrounding blanks and non-ASCII digits; none of them is a price.
+PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# Ids and times are stored as BigQuery INT64
+# (cloud.google.com/bigquery/docs/reference/standard-sql/data-types#integer_types).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class InvalidTrade(ValueError):
@@ -73,22 +84,25 @@ class Trade:
 
 
 def positive_decimal(value: object, field: str) -> str:
-    """The value as an exact decimal string, if it is a finite number above zero."""
+    """The value, if it is a plain ASCII decimal string above zero (PLAIN_DECIMAL)."""
     if not isinstance(value, str):
         raise InvalidTrade(f"{field} must be a decimal string, got {type(value).__name__}")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise InvalidTrade(f"{field} is not numeric: {value!r}") from None
-    if not number.is_finite() or number <= 0:
+    digits = value.removeprefix("-")
+    if PLAIN_DECIMAL.fullmatch(digits) is None:
+        raise InvalidTrade(
+            f"{field} is not numeric (a plain decimal of ASCII digits): {value[:40]!r}"
+        )
+    if digits != value or not digits.strip("0."):
         raise InvalidTrade(f"{field} must be positive: {value!r}")
     return value
 
 
-def whole_number(value: object, field: str) -> int:
-    """An integer field (bools are not integers here)."""
+def whole_number(value: object, field: str, minimum: int = INT64_MIN) -> int:
+    """An integer field within [minimum, INT64_MAX] (bools are not integers here)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTrade(f"{field} must be an integer, got {value!r}")
+        raise InvalidTrade(f"{field} must be an integer, got {str(value)[:40]!r}")
+    if not minimum <= value <= INT64_MAX:
+        raise InvalidTrade(f"{field} {str(value)[:40]} is outside [{minimum}, {INT64_MAX}] (INT64)")
     return value
 
 
@@ -115,7 +129,7 @@ def build(
     return Trade(
         symbol=pair,
         coin_id=coin_id,
-        trade_id=whole_number(trade_id, "trade_id"),
+        trade_id=whole_number(trade_id, "trade_id", minimum=0),
         price=positive_decimal(price, "price"),
         quantity=positive_decimal(quantity, "quantity"),
         trade_time=whole_number(trade_time, "trade_time"),

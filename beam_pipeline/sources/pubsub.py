@@ -30,7 +30,7 @@ from apache_beam.transforms.window import TimestampedValue
 from beam_pipeline import rows
 from beam_pipeline.sources import DEAD_LETTERS
 from beam_pipeline.trades import Chunk, TradeTuple, chunk_by_window, compact
-from coinpulse import messages, schemas
+from coinpulse import jsontext, messages, schemas
 from coinpulse.trade import InvalidTrade, Trade
 
 STAGE = "pipeline.pubsub"
@@ -86,7 +86,7 @@ class ParseTradeMessages(beam.DoFn):
     def _passed_on(self, body: bytes) -> TaggedOutput[str, rows.Row]:
         """A dead letter rejected upstream (the relay): kept as it is, if it is one."""
         try:
-            row = json.loads(body)
+            row = jsontext.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             return self._dead_letter(f"invalid JSON in a dead letter: {error}", body)
         if not isinstance(row, dict) or set(row) != DEAD_LETTER_COLUMNS:

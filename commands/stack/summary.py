@@ -9,13 +9,14 @@ from typing import Any
 import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
 import requests
 
-from coinpulse import lake
+from coinpulse import lake, windows
 from commands import warehouse_db
 
-COUNTS_SQL = """
+COUNTS_SQL = f"""
 SELECT
     (SELECT count(*) FROM crypto_raw.stream_prices) AS pane_rows,
-    (SELECT count(DISTINCT (symbol, window_start)) FROM crypto_raw.stream_prices) AS windows,
+    (SELECT count(*) FROM ({windows.best_windows_sql()})) AS windows,
+    (SELECT coalesce(sum(trade_count), 0) FROM ({windows.best_windows_sql()})) AS window_trades,
     (SELECT count(*) FROM crypto_raw._load_ledger) AS objects_loaded,
     (SELECT count(*) FROM crypto_raw.dead_letters) AS dead_letters,
     (SELECT count(*) FROM crypto_raw.late_trades) AS late_trades,
@@ -67,7 +68,8 @@ class Summary:
             f"CoinPulse demo summary after {self.seconds:.0f} s:",
             f"  trades relayed         {relayed}",
             f"  windows written        {count('windows', 0)} symbol-minutes "
-            f"({count('pane_rows', 0)} pane rows in crypto_raw.stream_prices)",
+            f"({count('pane_rows', 0)} pane rows in crypto_raw.stream_prices), "
+            f"{count('window_trades', 0)} trades in their best rows (coinpulse.windows)",
             f"  objects loaded         {count('objects_loaded', 0)} (crypto_raw._load_ledger)",
             f"  dead letters           {count('dead_letters', 0)} in crypto_raw.dead_letters, "
             f"({relay.get('dead_letters_total', 0)} of them from the relay)",

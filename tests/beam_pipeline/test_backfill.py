@@ -41,7 +41,7 @@ MALFORMED = [  # (line, reason fragment)
     ("9006,3300.0,-1.0,-3300.0,1735776001000000,True,True", "quantity must be positive"),
     ("9007,3300.0,1.0,3300.0,1735776001000000,maybe,True", "is_buyer_maker must be"),
     ("x9008,3300.0,1.0,3300.0,1735776001000000,True,True", "must be integers"),
-    ("9009,3300.123456789,1.0,3300.0,1735776001000000,True,True", "more than 8 decimal places"),
+    ("9009,3300.123456789,1.0,3300.0,1735776001000000,True,True", "price_sq_sum keeps 16"),
 ]
 
 
@@ -122,8 +122,13 @@ def test_object_layout_is_one_create_only_object_per_day(tmp_path: Path) -> None
     assert len(first) == 1
     assert first[0].parts[:2] == ("stream_prices", "dt=2024-03-01")
     assert first[0].name.startswith("stream_prices-backfill-")
-    assert backfill.run([*args, str(tmp_path / "out")]) == 0  # a rerun adds, never overwrites
-    assert len(list((tmp_path / "out").rglob("*.jsonl"))) == 2
+    content = (tmp_path / "out" / first[0]).read_bytes()
+    assert backfill.run([*args, str(tmp_path / "out")]) == 0  # a rerun of the same input
+    again = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.jsonl"))
+    assert again == first
+    assert (tmp_path / "out" / first[0]).read_bytes() == content
+    emitted = {row["emitted_at"] for row in read_objects(tmp_path / "out/stream_prices")}
+    assert emitted == {"2024-03-01T00:01:00.000Z", "2024-03-01T00:02:00.000Z"}  # window ends
 
 
 def test_the_real_recording(

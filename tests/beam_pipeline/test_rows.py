@@ -74,3 +74,9 @@ def test_exact_values_fit_their_declared_precision_and_scale(tmp_path: Path) -> 
     for field, value in zip(names("stream_prices"), loaded, strict=True):
         if isinstance(value, Decimal):
             assert value == Decimal(row[field]), field
+
+
+def test_late_rows_hold_decimal_values_not_the_input_strings() -> None:
+    (late,) = rows.late_trade_rows("ETHUSDT", [(1, T0, "007.50", "0001", True)], 300, T0)
+    assert (late["price"], late["quantity"]) == ("7.50", "1")
+    assert late["trade_time"] == late["window_start"] == "2026-01-01T00:00:00.000Z"

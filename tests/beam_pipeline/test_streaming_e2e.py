@@ -22,11 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pyarrow as pa
 import pytest
 from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
 from beam_pipeline import sinks
-from coinpulse import messages
+from coinpulse import messages, windows
 from coinpulse.trade import Trade, build
 from commands import localproc
 from reference import windows_sql
@@ -75,6 +77,9 @@ def subscription_exists() -> bool:
     return True
 
 
+RULE_COLUMNS = ("symbol", "window_start", "trade_count", "emitted_at", "pane_index")
+
+
 def read_rows(folder: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for path in sorted(folder.rglob("*.jsonl")) for line in path.open()]
 
@@ -84,13 +89,21 @@ def epoch_ms(rfc3339: str) -> int:
 
 
 def best_panes(folder: Path) -> dict[tuple[str, int], dict[str, Any]]:
-    """The highest pane of every (symbol, window) written so far."""
-    best: dict[tuple[str, int], dict[str, Any]] = {}
-    for row in read_rows(folder):
-        key = (row["symbol"], epoch_ms(row["window_start"]))
-        if key not in best or row["pane_index"] > best[key]["pane_index"]:
-            best[key] = row
-    return best
+    """The best row of every (symbol, window) written so far, by the rule of coinpulse.windows."""
+    written = read_rows(folder)
+    if not written:
+        return {}
+    ranked = pa.Table.from_pylist(
+        [
+            {"row": index, **{column: row[column] for column in RULE_COLUMNS}}
+            for index, row in enumerate(written)
+        ]
+    )
+    connection = duckdb.connect()
+    connection.register("written", ranked)
+    picked = connection.execute(f"SELECT row FROM ({windows.best_windows_sql('written')})")
+    best = [written[index] for (index,) in picked.fetchall()]
+    return {(row["symbol"], epoch_ms(row["window_start"])): row for row in best}
 
 
 def publish_contract_edge_cases(now: int) -> int:

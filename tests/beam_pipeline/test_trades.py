@@ -26,10 +26,36 @@ def test_compact_keeps_the_exchange_strings() -> None:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("price", ["1.123456789", "1E-9", "1e3"])
-def test_more_than_eight_decimal_places_or_exponents_are_refused(price: str) -> None:
-    with pytest.raises(InvalidTrade, match="8 decimal places"):
-        trades.compact(trade(price))
+@pytest.mark.parametrize(
+    ("price", "quantity", "column"),
+    [
+        ("1.123456789", "1", "price_sq_sum"),  # price² needs 18 places, the column keeps 16
+        ("1.12345678", "1.1234567891", "late_trades.quantity"),  # 10 places, it keeps 9
+        ("1.12345678", "1.123456789", "quote_volume"),  # price * quantity: 17 places
+        ("1" + "0" * 29, "1", "late_trades.price"),  # 30 digits, NUMERIC(38, 9) holds 29
+        ("100000000", "1", "price_sq_sum"),  # 10^16 per trade, times 10^6 trades > 10^22
+        ("1", "1" + "0" * 23, "base_volume"),
+    ],
+)
+def test_values_a_column_cannot_hold_are_refused_with_the_column(
+    price: str, quantity: str, column: str
+) -> None:
+    with pytest.raises(InvalidTrade, match=column):
+        trades.compact(trade(price, quantity))
+
+
+def test_the_largest_values_every_column_holds_are_trades() -> None:
+    largest = trades.compact(trade("99999999.99999999", "0.00000001"))
+    assert largest[2:4] == ("99999999.99999999", "0.00000001")
+    assert trades.compact(trade("0.00000001", "9999999999999999.99999999"))[3].startswith("9")
+
+
+@pytest.mark.parametrize(
+    "time", [T0 * 1000, T0 // 1000, trades.EARLIEST_TRADE_MS - 1, trades.LATEST_TRADE_MS]
+)
+def test_trade_times_outside_a_sane_range_are_refused(time: int) -> None:
+    with pytest.raises(InvalidTrade, match="trade_time"):
+        trades.compact(trade("1", time=time))
 
 
 def test_trailing_zeros_beyond_eight_places_are_fine() -> None:

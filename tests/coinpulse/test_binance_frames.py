@@ -110,7 +110,7 @@ def test_server_shutdown_is_a_control_event() -> None:
         ),
         (
             '{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"NaN","q":"1","T":1,"m":true}',
-            "price must be positive",
+            "price is not numeric",
         ),
         (
             '{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":1.5,"q":"1","T":1,"m":true}',

@@ -36,7 +36,7 @@ def test_header_and_file_names() -> None:
         ("7,100.5,0.1,10.05,soon,True,True", "must be integers"),
         ("7,100.5,0.1,10.05,1735776000123,yes,True", "is_buyer_maker must be True or False"),
         ("7,0,0.1,0,1735776000123,True,True", "price must be positive"),
-        ("7,nan,0.1,0,1735776000123,True,True", "price must be positive"),
+        ("7,nan,0.1,0,1735776000123,True,True", "price is not numeric"),
     ],
 )
 def test_bad_rows_say_why(line: str, reason: str) -> None:

@@ -89,3 +89,22 @@ def test_dead_letters_rejected_upstream_pass_through_unchanged() -> None:
     assert chunks == [] and dead == [json.loads(body)]
     chunks, dead = parse(b'{"reason": "only one column"}', attributes)
     assert chunks == [] and dead[0]["reason"] == "a dead letter without the dead_letters columns"
+
+
+RECORD = trade(1, T0).to_record()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 100_000, "nested deeper than"),
+        (json.dumps([{**RECORD, "trade_time": T0 * 1000}]).encode(), "trade_time"),
+        (json.dumps([{**RECORD, "trade_id": 2**64}]).encode(), "trade_id"),
+        (json.dumps([{**RECORD, "price": "1_000"}]).encode(), "price is not numeric"),
+    ],
+)
+def test_values_no_column_can_hold_are_dead_letters_not_crashes(body: bytes, reason: str) -> None:
+    chunks, dead = parse(body, {messages.ATTR_KIND: messages.KIND_TRADES})
+    assert chunks == []
+    assert len(dead) == 1
+    assert reason in dead[0]["reason"]

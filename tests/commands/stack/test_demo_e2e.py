@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from coinpulse import symbols
+from coinpulse import symbols, windows
 from commands import warehouse_db
 from reference import windows_sql
 
@@ -25,10 +25,7 @@ pytestmark = pytest.mark.e2e
 
 DURATION = 150
 MINUTE_MS = 60_000
-BEST_PANES = """
-SELECT *, epoch_ms(window_start) AS start_ms FROM crypto_raw.stream_prices
-QUALIFY row_number() OVER (PARTITION BY symbol, window_start ORDER BY pane_index DESC) = 1
-"""
+BEST_PANES = f"SELECT *, epoch_ms(window_start) AS start_ms FROM ({windows.best_windows_sql()})"
 
 
 def best_panes(warehouse: Path) -> dict[tuple[str, int], dict[str, Any]]:

@@ -57,9 +57,9 @@ class CountWindows(beam.DoFn):
         yield row
 
 
-def build(pipeline: beam.Pipeline, paths: Sequence[str], output: str, received_at: int) -> None:
+def build(pipeline: beam.Pipeline, paths: Sequence[str], output: str) -> None:
     """Add the backfill's transforms to a pipeline."""
-    chunks, dead_letters = pipeline | "ReadFiles" >> ReadTradeFiles(paths, received_at)
+    chunks, dead_letters = pipeline | "ReadFiles" >> ReadTradeFiles(paths)
     windows = (
         chunks
         | "Windows" >> ComputeWindows(streaming=False)
@@ -110,7 +110,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     log.info("backfill of %d file(s) into %s", len(paths), output, extra=logs.fields(inputs=paths))
     pipeline = beam.Pipeline(options=pipeline_options)
-    build(pipeline, paths, output, rows.now_ms())
+    build(pipeline, paths, output)
     try:
         result = pipeline.run()
         result.wait_until_finish()

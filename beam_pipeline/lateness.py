@@ -7,11 +7,11 @@ window's end plus the allowed lateness) inside the GroupByKey, without a trace.
 A DoFn cannot read the watermark (apache/beam#23379), so the gate learns it in
 one of two ways and diverts such trades to a late-data output first:
 
-- ``TimerLatenessGate`` (Dataflow, Flink, TestStream): per symbol, one
-  event-time timer per window seen, set at window end + allowed lateness +
-  1 µs. A timer fires exactly when the watermark passes that instant, i.e. when
-  Beam would start dropping that window's data; from then on the gate sends the
-  window's trades (and any older window's) to the late output.
+- ``TimerLatenessGate`` (Dataflow, Flink, TestStream): per symbol, an
+  event-time timer that ticks once a minute, at every window end + allowed
+  lateness + 1 µs, i.e. exactly when Beam would start dropping that window's
+  data; from then on the gate sends the window's trades (and any older
+  window's) to the late output. It ticks through minutes without trades too.
 - ``ClockLatenessGate`` (the DirectRunner's Pub/Sub reader): that reader sets
   the watermark to the wall clock at every pull, so the gate compares with the
   wall clock, which also covers the first messages after a restart.
@@ -44,9 +44,21 @@ LATE = "late"  # tag of the late-data output
 
 # End (ms) of the newest window whose allowed lateness the watermark has passed.
 EXPIRED_UNTIL = ReadModifyWriteStateSpec("expired_until", VarIntCoder())
-EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
+# End (ms) of the window whose expiry the armed tick waits for (absent: no tick armed).
+TICK_WINDOW = ReadModifyWriteStateSpec("tick_window", VarIntCoder())
+# End (ms) of the last window the ticks walk to: the idle horizon past the newest data.
+HORIZON = ReadModifyWriteStateSpec("horizon", VarIntCoder())
+TICK = TimerSpec("tick", TimeDomain.WATERMARK)
 _EXPIRED_UNTIL = beam.DoFn.StateParam(EXPIRED_UNTIL)
-_EXPIRY = beam.DoFn.TimerParam(EXPIRY)
+_TICK_WINDOW = beam.DoFn.StateParam(TICK_WINDOW)
+_HORIZON = beam.DoFn.StateParam(HORIZON)
+_TICK = beam.DoFn.TimerParam(TICK)
+# How long a pair's ticks go on after its newest trade: a day of minutes. A trade that
+# arrives after a longer silence, for a minute already expired but later than the
+# horizon, is not recognised as late (Beam drops it); a backfill from the exchange
+# refills such minutes. At a drain (watermark to the end of time) each pair ticks at
+# most this many times: 1,440 timer firings per pair, nothing for Dataflow or Flink.
+DEFAULT_IDLE_HORIZON_MINUTES = 24 * 60
 
 
 def _window_end(chunk: Chunk) -> int:
@@ -65,32 +77,61 @@ class _Gate(beam.DoFn):
 
 
 class TimerLatenessGate(_Gate):
-    """Keyed by symbol: learns from event-time timers which windows have expired."""
+    """Keyed by symbol: learns from a ticking event-time timer which windows have expired.
+
+    The tick for a window fires when the watermark passes that window's end plus the
+    allowed lateness (plus 1 µs), i.e. exactly when Beam starts dropping its data; it
+    then re-arms for the next minute, whether or not that minute had trades, so
+    minutes a pair was silent in (an outage with the watermark moving on) expire too.
+    The ticks walk minute by minute up to ``idle_horizon_minutes`` past the newest trade.
+    """
+
+    def __init__(
+        self,
+        allowed_lateness_seconds: int,
+        idle_horizon_minutes: int = DEFAULT_IDLE_HORIZON_MINUTES,
+    ) -> None:
+        super().__init__(allowed_lateness_seconds)
+        self.idle_horizon_ms = idle_horizon_minutes * WINDOW_MS
 
     def process(
         self,
         chunk: Chunk,
         expired: Any = _EXPIRED_UNTIL,
-        expiry: Any = _EXPIRY,
+        tick_window: Any = _TICK_WINDOW,
+        horizon: Any = _HORIZON,
+        tick: Any = _TICK,
     ) -> Iterator[Chunk | TaggedOutput[str, Any]]:
         end = _window_end(chunk)
         if end <= (expired.read() or 0):
             yield self.set_aside(chunk)
             return
-        expiry.set(
-            Timestamp(micros=(end + self.lateness_ms) * 1000 + 1), dynamic_timer_tag=str(end)
-        )
+        horizon.write(max(horizon.read() or 0, end + self.idle_horizon_ms))
+        armed = tick_window.read()
+        if armed is None or end < armed:
+            self._arm(tick, tick_window, end)
         yield chunk
 
-    @on_timer(EXPIRY)
+    def _arm(self, tick: Any, tick_window: Any, end: int) -> None:
+        tick.set(Timestamp(micros=(end + self.lateness_ms) * 1000 + 1))
+        tick_window.write(end)
+
+    @on_timer(TICK)
     def expire(
         self,
-        window_end: Any = beam.DoFn.DynamicTimerTagParam,
         expired: Any = _EXPIRED_UNTIL,
+        tick_window: Any = _TICK_WINDOW,
+        horizon: Any = _HORIZON,
+        tick: Any = _TICK,
     ) -> None:
-        end = int(window_end)
-        if end > (expired.read() or 0):
-            expired.write(end)
+        end = tick_window.read()
+        if end is None:
+            return
+        expired.write(max(end, expired.read() or 0))
+        if end + WINDOW_MS <= (horizon.read() or 0):
+            self._arm(tick, tick_window, end + WINDOW_MS)
+        else:
+            tick_window.clear()
 
 
 class ClockLatenessGate(_Gate):
@@ -129,17 +170,24 @@ class SetAsideLateTrades(
     """Chunks -> (chunks in time for their window, late_trades rows).
 
     ``watermark_is_wall_clock`` selects the ClockLatenessGate (DirectRunner
-    reading Pub/Sub); otherwise the TimerLatenessGate. Counts set-aside trades in
-    the ``pipeline/late_trades`` counter.
+    reading Pub/Sub); otherwise the TimerLatenessGate, ticking up to
+    ``idle_horizon_minutes`` past each pair's newest trade. Counts set-aside trades
+    in the ``pipeline/late_trades`` counter.
     """
 
-    def __init__(self, allowed_lateness_seconds: int, *, watermark_is_wall_clock: bool) -> None:
+    def __init__(
+        self,
+        allowed_lateness_seconds: int,
+        *,
+        watermark_is_wall_clock: bool,
+        idle_horizon_minutes: int = DEFAULT_IDLE_HORIZON_MINUTES,
+    ) -> None:
         super().__init__()
         self.allowed_lateness_seconds = allowed_lateness_seconds
         self.gate: _Gate = (
             ClockLatenessGate(allowed_lateness_seconds)
             if watermark_is_wall_clock
-            else TimerLatenessGate(allowed_lateness_seconds)
+            else TimerLatenessGate(allowed_lateness_seconds, idle_horizon_minutes)
         )
 
     def expand(

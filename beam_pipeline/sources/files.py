@@ -8,6 +8,10 @@ validates every row, and emits chunks of at most CHUNK_TRADES trades of one
 symbol-minute as soon as they are full: memory stays flat on a day of trades,
 and Beam handles a few hundred chunks instead of a million elements. A bad row
 becomes a dead letter with its file and line number; the run goes on.
+
+A row's ``received_at`` (and a dead letter's) is the time its file was last
+written, not the time of the run: a rerun over the same files produces the same
+rows, hence the same create-only objects, and writes nothing new.
 """
 
 from __future__ import annotations
@@ -43,6 +47,13 @@ def expand_inputs(patterns: Sequence[str]) -> list[str]:
     return sorted(set(paths))
 
 
+def file_time_ms(path: str) -> int:
+    """When a file (or gs:// object) was last written, in epoch milliseconds."""
+    [metadata] = FileSystems.match([path])[0].metadata_list
+    seconds: float = metadata.last_updated_in_seconds
+    return round(seconds * 1000)
+
+
 class ParseTradeFile(beam.DoFn):
     """A file path -> timestamped chunks; dead-letter rows on the DEAD_LETTERS tag.
 
@@ -52,9 +63,8 @@ class ParseTradeFile(beam.DoFn):
     trades (headers, other streams).
     """
 
-    def __init__(self, received_at: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.received_at = received_at
         self.rows_read = Metrics.counter("backfill", "rows_read")
         self.trades = Metrics.counter("backfill", "trades")
         self.dead_letters = Metrics.counter("backfill", "dead_letters")
@@ -62,12 +72,13 @@ class ParseTradeFile(beam.DoFn):
     def process(self, path: str) -> Iterator[TimestampedValue[Chunk] | TaggedOutput[str, Any]]:
         pair = archive.archive_pair(os.path.basename(path))
         stage = "backfill.archive" if pair else "backfill.frames"
+        received_at = file_time_ms(path)
         open_chunks: dict[tuple[str, int], list[TradeTuple]] = {}
         lines = trades = 0
         with FileSystems.open(path) as raw:
             for lines, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8"), start=1):
                 try:
-                    parsed = self._parse(pair, line)
+                    parsed = self._parse(pair, line, received_at)
                     if isinstance(parsed, str):
                         Metrics.counter("backfill", f"skipped_{parsed}").inc()
                         continue
@@ -79,7 +90,7 @@ class ParseTradeFile(beam.DoFn):
                     yield TaggedOutput(
                         DEAD_LETTERS,
                         messages.dead_letter_record(
-                            stage, str(error), raw_line, source, self.received_at
+                            stage, str(error), raw_line, source, received_at
                         ),
                     )
                     continue
@@ -95,28 +106,26 @@ class ParseTradeFile(beam.DoFn):
         for (symbol, _), chunk in open_chunks.items():
             yield timestamped_chunk(symbol, chunk)
 
-    def _parse(self, pair: str | None, line: str) -> Trade | str:
+    @staticmethod
+    def _parse(pair: str | None, line: str, received_at: int) -> Trade | str:
         if pair is None:
-            return frames.parse_line(line, self.received_at)
+            return frames.parse_line(line, received_at)
         if archive.is_header(line):
             return "header"
-        return archive.parse_row(pair, line, self.received_at)
+        return archive.parse_row(pair, line, received_at)
 
 
 class ReadTradeFiles(beam.PTransform[PBegin, tuple[PCollection[Chunk], PCollection[rows.Row]]]):
     """File paths -> (chunks, dead-letter rows)."""
 
-    def __init__(self, paths: Sequence[str], received_at: int) -> None:
+    def __init__(self, paths: Sequence[str]) -> None:
         super().__init__()
-        self.paths, self.received_at = list(paths), received_at
+        self.paths = list(paths)
 
     def expand(self, pbegin: PBegin) -> tuple[PCollection[Chunk], PCollection[rows.Row]]:
         parsed = (
             pbegin
             | "Files" >> beam.Create(self.paths)
-            | "Parse"
-            >> beam.ParDo(ParseTradeFile(self.received_at)).with_outputs(
-                DEAD_LETTERS, main="chunks"
-            )
+            | "Parse" >> beam.ParDo(ParseTradeFile()).with_outputs(DEAD_LETTERS, main="chunks")
         )
         return parsed.chunks, parsed[DEAD_LETTERS]

@@ -83,7 +83,7 @@ def bench_backfill(folder: Path, per_pair: int) -> list[str]:
     pipeline = beam.Pipeline(
         options=options.pipeline_options([], default_runner="FnApiRunner", streaming=False)
     )
-    backfill.build(pipeline, [str(p) for p in paths], str(output), rows.now_ms())
+    backfill.build(pipeline, [str(p) for p in paths], str(output))
     pipeline.run().wait_until_finish()
     beam_seconds = time.perf_counter() - started
     started = time.perf_counter()

@@ -115,17 +115,22 @@ def test_archives_in_both_time_units_with_and_without_header_and_bad_rows(
 
 
 def test_object_layout_is_one_create_only_object_per_day(tmp_path: Path) -> None:
-    (tmp_path / "BTCUSDT-trades-2024-03-01.csv").write_text("\n".join(map(csv_line, VALID_MS)))
+    bad_row = "9,not-a-price,1.0,100.0,1709251200000,true,true"
+    lines = [*map(csv_line, VALID_MS), bad_row]
+    (tmp_path / "BTCUSDT-trades-2024-03-01.csv").write_text("\n".join(lines))
     args = ["--input", str(tmp_path / "BTCUSDT-trades-2024-03-01.csv"), "--output"]
     assert backfill.run([*args, str(tmp_path / "out")]) == 0
     first = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.jsonl"))
-    assert len(first) == 1
+    assert [path.parts[0] for path in first] == ["dead_letters", "stream_prices"]
+    first = [path for path in first if path.parts[0] == "stream_prices"] + [
+        path for path in first if path.parts[0] == "dead_letters"
+    ]
     assert first[0].parts[:2] == ("stream_prices", "dt=2024-03-01")
     assert first[0].name.startswith("stream_prices-backfill-")
     content = (tmp_path / "out" / first[0]).read_bytes()
     assert backfill.run([*args, str(tmp_path / "out")]) == 0  # a rerun of the same input
     again = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.jsonl"))
-    assert again == first
+    assert again == sorted(first)  # the dead letters' object too: nothing new, nothing twice
     assert (tmp_path / "out" / first[0]).read_bytes() == content
     emitted = {row["emitted_at"] for row in read_objects(tmp_path / "out/stream_prices")}
     assert emitted == {"2024-03-01T00:01:00.000Z", "2024-03-01T00:02:00.000Z"}  # window ends

@@ -26,6 +26,9 @@ pytestmark = pytest.mark.unit
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z, in seconds
 LATENESS = 120
 EARLY = 10
+# The gate's ticks walk a pair's silent minutes up to this far past its newest trade;
+# shorter than the production day so that each drain to infinity stays quick here.
+IDLE_HORIZON_MINUTES = 90
 PANE_FIELDS = (
     "window_start",
     "pane_index",
@@ -74,7 +77,9 @@ def assert_stream(
     options = PipelineOptions(["--runner=BundleBasedDirectRunner", "--streaming"])
     with beam.Pipeline(options=options) as pipeline:
         chunks = pipeline | stream
-        in_time, late = chunks | SetAsideLateTrades(LATENESS, watermark_is_wall_clock=False)
+        in_time, late = chunks | SetAsideLateTrades(
+            LATENESS, watermark_is_wall_clock=False, idle_horizon_minutes=IDLE_HORIZON_MINUTES
+        )
         rows = in_time | ComputeWindows(
             streaming=True, early_firing_seconds=EARLY, allowed_lateness_seconds=LATENESS
         )
@@ -155,3 +160,29 @@ def test_without_early_firing_a_window_fires_once_on_time() -> None:
             rows | beam.Map(lambda row: (row["pane_timing"], row["trade_count"])),
             equal_to([("ON_TIME", 2)]),
         )
+
+
+def test_a_trade_for_a_minute_that_had_no_data_before_an_outage_is_late_not_lost() -> None:
+    # An outage: heartbeats move the watermark an hour on while the pair sends nothing;
+    # then backfilled trades arrive for a silent minute long expired, and for one still open.
+    silent = trade(30, 10 * 60 + 5, "70.0", "1.0", False)  # minute 10: expired by now
+    fresh = trade(31, 60 * 60 + 5, "71.0", "1.0", False)  # minute 60: in time
+    stream = (
+        test_stream.TestStream()
+        .advance_watermark_to(T0)
+        .add_elements([chunk(T1)])
+        .advance_watermark_to(T0 + 60 * 60)
+        .add_elements(
+            [timestamped_chunk("BTCUSDT", [silent]), timestamped_chunk("BTCUSDT", [fresh])]
+        )
+        .advance_watermark_to_infinity()
+    )
+    first = (
+        "2026-01-01T00:00:00.000Z", 0, "ON_TIME", 1, 0, "100.0", "100.0", "100.0", "100.0",
+        "1.0", "100.00", "1.0", "100.000000000000", "100.000000000000", "0.000000000000", 1,
+    )  # fmt: skip
+    last = (
+        "2026-01-01T01:00:00.000Z", 0, "ON_TIME", 1, 0, "71.0", "71.0", "71.0", "71.0",
+        "1.0", "71.00", "1.0", "71.000000000000", "71.000000000000", "0.000000000000", 31,
+    )  # fmt: skip
+    assert_stream(stream, [first, last], late_ids=[30])

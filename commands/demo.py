@@ -1,12 +1,12 @@
 """``coinpulse demo``: the whole streaming lane on this machine, with local stand-ins for the cloud.
 
     replay exchange (or Binance) -> relay -> Pub/Sub emulator -> Beam on the DirectRunner
-    -> JSONL in the GCS emulator -> watcher -> loader (functions-framework, CloudEvents over
-    HTTP) -> DuckDB warehouse; the CoinGecko lane (stand-in without a key) at start and daily.
+    -> JSONL in fake-gcs-server -> its notifications -> Eventarc stand-in -> loader
+    (functions-framework, CloudEvents over HTTP) -> DuckDB warehouse; the CoinGecko lane
+    (stand-in without a key) at start and daily.
 
 State lives in $COINPULSE_HOME (default .coinpulse/): the warehouse
-(warehouse.duckdb), the emulated bucket (gcs/), the watcher's state and one log
-per process (logs/). Every child runs in its own process group and is stopped on
+(warehouse.duckdb), the emulated bucket (gcs/) and one log per process (logs/). Every child runs in its own process group and is stopped on
 Ctrl-C, SIGTERM, the end of --duration or the failure of any of them.
 Exit status: 0 after a requested stop, 1 when a process failed, 2 when a
 prerequisite is missing or a port is taken.

@@ -38,7 +38,7 @@ DATASETS = (RAW, STAGING, MART)
 # How long to wait for the other side's lock. A dbt build of the local models
 # holds it for a few seconds (docs: dbt-duckdb, 0.5 s of execution in 4.6 s
 # wall); readers hold it for one query. A minute covers both with a wide margin
-# and is still far below the watcher's redelivery patience.
+# and is still far below the Eventarc stand-in's redelivery patience.
 LOCK_TIMEOUT_SECONDS = 60.0
 FIRST_BACKOFF_SECONDS = 0.05
 MAX_BACKOFF_SECONDS = 1.0

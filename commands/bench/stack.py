@@ -12,7 +12,7 @@ What bounds it: panes wait for the flush of their output, one object per 120 s
 period starting 10 s after even minutes (beam_pipeline/sinks.py, to stay inside
 BigQuery's 1,500 load jobs per table per day). A minute that ends at an even
 minute makes the flush 10 s later, one that ends at an odd minute waits 70 s;
-then the watcher's 1 s poll and a load of a few milliseconds. Resolution: 1 s.
+then the notification's delivery and a load of a few milliseconds. Resolution: 1 s.
 """
 
 from __future__ import annotations
@@ -108,5 +108,5 @@ def run(quick: bool) -> list[str]:
             [age for _, _, age in newest_early.values()],
         ),
         "  bimodal: bounded by the 120 s flush period (10 s after windows ending at even "
-        "minutes, 70 s after odd ones), plus the watcher's 1 s poll and the load",
+        "minutes, 70 s after odd ones), plus the notification's delivery and the load",
     ]

@@ -7,7 +7,7 @@ truth (reference.windows_sql), and no minute may be missing in between.
 
 150 s: the first minute closes at most 72 s after the start (about 12 s of
 startup), its on-time pane reaches the next flush (even minutes + 10 s) at most
-70 s later, then the watcher and the loader take about a second.
+70 s later, then the notification's delivery and the load take about a second.
 """
 
 import json

@@ -6,8 +6,9 @@
     (stand-in without a key) at start and daily.
 
 State lives in $COINPULSE_HOME (default .coinpulse/): the warehouse
-(warehouse.duckdb), the emulated bucket (gcs/) and one log per process (logs/). Every child runs in its own process group and is stopped on
-Ctrl-C, SIGTERM, the end of --duration or the failure of any of them.
+(warehouse.duckdb), the emulated bucket (gcs/) and one log per process (logs/).
+Every child runs in its own process group and is stopped on Ctrl-C, SIGTERM, the
+end of --duration or the failure of any of them.
 Exit status: 0 after a requested stop, 1 when a process failed, 2 when a
 prerequisite is missing or a port is taken.
 """

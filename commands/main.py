@@ -36,6 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "demo": ("commands.demo", "run the whole streaming lane locally"),
     "package": ("commands.package", "build every deployable artifact under dist/"),
+    "verify": (
+        "commands.verify",
+        "prove from trade ids that no trade is missing or counted twice",
+    ),
 }
 
 Handler = Callable[[argparse.Namespace], int]

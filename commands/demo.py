@@ -112,7 +112,11 @@ def run(settings: StackConfig) -> int:
         children.stop_all()
         quarantined = summary.quarantined(launch.storage_client(), settings.bucket)
     result = summary.Summary(
-        time.monotonic() - started, relay, summary.warehouse_counts(settings.warehouse), quarantined
+        time.monotonic() - started,
+        relay,
+        summary.warehouse_counts(settings.warehouse),
+        quarantined,
+        summary.completeness_of(settings.warehouse),
     )
     print("\n".join(result.lines()), flush=True)
     return status

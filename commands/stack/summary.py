@@ -9,8 +9,8 @@ from typing import Any
 import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
 import requests
 
-from coinpulse import lake, windows
-from commands import warehouse_db
+from coinpulse import completeness, lake, windows
+from commands import verify, warehouse_db
 
 COUNTS_SQL = f"""
 SELECT
@@ -53,12 +53,18 @@ def quarantined(client: gcs.Client, bucket: str) -> int:
     return sum(1 for blob in blobs if not blob.name.endswith(lake.QUARANTINE_ERROR_SUFFIX))
 
 
+def completeness_of(path: Path) -> list[completeness.PairResult]:
+    """``coinpulse verify``'s check of the whole warehouse (nothing before its first load)."""
+    return verify.check(path, completeness.Scope()) if path.exists() else []
+
+
 @dataclass(frozen=True)
 class Summary:
     seconds: float
     relay: dict[str, Any] | None
     counts: dict[str, int]
     quarantined: int
+    checked: list[completeness.PairResult]
 
     def lines(self) -> list[str]:
         count = self.counts.get
@@ -70,6 +76,8 @@ class Summary:
             f"  windows written        {count('windows', 0)} symbol-minutes "
             f"({count('pane_rows', 0)} pane rows in crypto_raw.stream_prices), "
             f"{count('window_trades', 0)} trades in their best rows (coinpulse.windows)",
+            f"  missing trade ids      {sum(r.missing for r in self.checked)} "
+            f"(coinpulse verify; {sum(r.counted_twice for r in self.checked)} counted twice)",
             f"  objects loaded         {count('objects_loaded', 0)} (crypto_raw._load_ledger)",
             f"  dead letters           {count('dead_letters', 0)} in crypto_raw.dead_letters, "
             f"({relay.get('dead_letters_total', 0)} of them from the relay)",

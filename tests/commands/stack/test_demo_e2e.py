@@ -51,6 +51,8 @@ def test_the_warehouse_windows_equal_the_exchange_s_ground_truth(tmp_path: Path,
     assert demo.processes_of(home) == []
     summary = (home / "demo.out").read_text()
     assert "CoinPulse demo summary" in summary
+    # verify's proof from trade ids: nothing missing, nothing counted twice
+    assert "missing trade ids      0 (coinpulse verify; 0 counted twice)" in summary, summary
 
     expected = windows_sql.windows_from_records(
         json.loads(line) for line in truth.read_text().splitlines()

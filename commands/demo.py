@@ -7,9 +7,10 @@
 
 State lives in $COINPULSE_HOME (default .coinpulse/): the warehouse
 (warehouse.duckdb), the emulated bucket (gcs/) and one log per process (logs/).
-Every child runs in its own process group and is stopped on Ctrl-C, SIGTERM, the
-end of --duration or the failure of any of them.
-Exit status: 0 after a requested stop, 1 when a process failed, 2 when a
+Every child runs in its own process group and is stopped on Ctrl-C, SIGTERM or the
+end of --duration. A child that dies is restarted with backoff, as the cloud would;
+one that keeps dying (5 restarts within 10 minutes) stops the stack.
+Exit status: 0 after a requested stop, 1 when a process kept failing, 2 when a
 prerequisite is missing or a port is taken.
 """
 
@@ -29,7 +30,7 @@ from coinpulse import logs, symbols
 from commands import localproc
 from commands.stack import config, launch, summary
 from commands.stack.config import StackConfig
-from commands.stack.processes import Children
+from commands.stack.processes import MAX_RESTARTS, RESTART_WINDOW_SECONDS, Children
 
 CHECK_SECONDS = 1.0
 
@@ -62,17 +63,36 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def watch(children: Children, stop: threading.Event, duration: float | None) -> int:
-    """Wait for a stop request, the duration or a failed child; 0 or 1 (a child failed)."""
+    """Wait for a stop request or the duration, restarting children that die.
+
+    Returns 0, or 1 when a child kept dying and the stack gave up on it.
+    """
     deadline = None if duration is None else time.monotonic() + duration
+    due: dict[str, float] = {}  # child name -> when its restart is due
     while not stop.wait(CHECK_SECONDS):
+        now = time.monotonic()
         for child in children.exited():
-            print(
-                f"coinpulse demo: {child.name} exited with {child.process.returncode}; "
-                f"the end of {child.log}:\n{child.tail()}",
-                file=sys.stderr,
-            )
-            return 1
-        if deadline is not None and time.monotonic() >= deadline:
+            if child.name not in due:
+                delay = child.restart_delay(now)
+                if delay is None:
+                    print(
+                        f"coinpulse demo: {child.name} exited with {child.process.returncode} "
+                        f"{MAX_RESTARTS + 1} times within {RESTART_WINDOW_SECONDS:.0f} s; "
+                        f"giving up. The end of {child.log}:\n{child.tail()}",
+                        file=sys.stderr,
+                    )
+                    return 1
+                print(
+                    f"coinpulse demo: {child.name} exited with {child.process.returncode}; "
+                    f"restarting it in {delay:g} s (log: {child.log})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                due[child.name] = now + delay
+            elif now >= due[child.name]:
+                children.restart(child, now)
+                del due[child.name]
+        if deadline is not None and now >= deadline:
             return 0
     return 0
 

@@ -142,7 +142,12 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
         localproc.wait_until(
             settings.url("exchange", "/api/v3/ping"), exchange.process, READY_TIMEOUT_SECONDS
         )
-    checkpoint = ["--checkpoint", "none"] if exchange else []
+    # The relay resumes from its checkpoint after a restart; a new run of the replay
+    # exchange is a new market, so each run starts without one.
+    checkpoint_file = home / "relay" / "checkpoint.json"
+    if exchange:
+        checkpoint_file.unlink(missing_ok=True)
+    checkpoint = ["--checkpoint", str(checkpoint_file)]
     relay_flags = ["--port", str(ports["relay"]), *_exchange_urls(settings), *checkpoint]
     relay = children.start(
         "relay",

@@ -44,6 +44,16 @@ def processes_of(home: Path) -> list[int]:
     return found
 
 
+def process_running(home: Path, *words: str) -> int:
+    """The pid of the stack's process whose command line holds these words in order."""
+    for pid in processes_of(home):
+        with suppress(OSError):
+            argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().decode().split("\0")
+            if any(argv[i : i + len(words)] == list(words) for i in range(len(argv))):
+                return pid
+    raise AssertionError(f"no process {' '.join(words)} for {home}")
+
+
 def kill_all(pids: list[int]) -> None:
     for pid in pids:
         with suppress(ProcessLookupError):
@@ -97,6 +107,7 @@ class Demo:
 
     run = staticmethod(demo_process)
     processes_of = staticmethod(processes_of)
+    process_running = staticmethod(process_running)
     wait_for_output = staticmethod(wait_for_output)
 
 

@@ -88,27 +88,27 @@ async def test_a_refusal_is_permanent_and_counted(
 
 
 @pytest.mark.integration
-async def test_a_server_error_or_request_timeout_is_retried(
+@pytest.mark.parametrize(
+    ("symbol", "from_id", "limit", "calls_made"),
+    [
+        ("FLAKY", 7, 2, 4),  # 503, then 408, then the rows
+        ("TRUNCATED", 5, 1, 3),  # a cut-off body, then the rows
+    ],
+)
+async def test_a_server_error_a_request_timeout_or_a_truncated_answer_is_retried(
     server: tuple[TestServer, list[dict[str, str]]],
+    symbol: str,
+    from_id: int,
+    limit: int,
+    calls_made: int,
 ) -> None:
     test_server, calls = server
     calls.append({})  # skip the first-call 429
     async with aiohttp.ClientSession() as session:
         client = HistoricalTrades(session, str(test_server.make_url("/")), RelayStats())
-        rows = await client.fetch("FLAKY", 7, 2)
-    assert [row["id"] for row in rows] == [7, 8] and len(calls) == 4  # 503, 408, then rows
-
-
-@pytest.mark.integration
-async def test_a_truncated_answer_is_retried(
-    server: tuple[TestServer, list[dict[str, str]]],
-) -> None:
-    test_server, calls = server
-    calls.append({})  # skip the first-call 429
-    async with aiohttp.ClientSession() as session:
-        client = HistoricalTrades(session, str(test_server.make_url("/")), RelayStats())
-        rows = await client.fetch("TRUNCATED", 5, 1)
-    assert [row["id"] for row in rows] == [5] and len(calls) == 3
+        rows = await client.fetch(symbol, from_id, limit)
+    assert [row["id"] for row in rows] == list(range(from_id, from_id + limit))
+    assert len(calls) == calls_made
 
 
 @pytest.mark.unit

@@ -205,6 +205,24 @@ def test_a_bad_object_is_quarantined_and_reported_while_the_others_load(
 
 
 @pytest.mark.unit
+def test_progress_is_one_line_per_hundred_objects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "lake"
+    folder.mkdir()
+    for number in range(250):
+        (folder / f"notes-{number:03}.txt").write_text("no writer names such a file")
+    assert load("--lake", str(folder), "--warehouse", str(tmp_path / "w.duckdb")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"loading 250 objects of {folder} into {tmp_path / 'w.duckdb'}"
+    assert lines[1:] == [
+        f"objects seen: {seen}, loaded: 0, already loaded: 0, skipped: {seen}, "
+        "quarantined: 0, failed: 0"
+        for seen in (100, 200, 250)
+    ]
+
+
+@pytest.mark.unit
 def test_a_failed_load_is_reported_and_the_others_are_still_tried(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], samples: Any
 ) -> None:

@@ -20,12 +20,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
 
 from coinpulse import lake, schemas
 from commands import warehouse_db
 from functions.loader import jobs, objects
 from functions.loader.events import StorageObject
+from functions.loader.store import ObjectStore
 from functions.loader.warehouse import LoadResult, Warehouse
 
 LEDGER = f"{warehouse_db.RAW}._load_ledger"
@@ -94,16 +94,17 @@ WRITES: dict[str, Callable[[duckdb.DuckDBPyConnection, lake.Route, date | None],
 
 
 class DuckDBWarehouse(Warehouse):
-    """Loads objects of the (emulated) bucket into the DuckDB file at ``path``.
+    """Loads objects of the lake (the emulated bucket, or a local folder) into the DuckDB
+    file at ``path``.
 
     Raises objects.BadObject for objects that cannot load, warehouse_db.WarehouseBusy
-    when the file stays locked, and google.api_core errors when the object cannot be
-    read; the last two are retried through the event.
+    when the file stays locked, and the store's errors (google.api_core's, OSError)
+    when the object cannot be read; the last two are retried through the event.
     """
 
-    def __init__(self, path: Path, storage_client: gcs.Client) -> None:
+    def __init__(self, path: Path, storage: ObjectStore) -> None:
         self.path = path
-        self.storage = storage_client
+        self.storage = storage
 
     def initialize(self) -> None:
         """Create the datasets and tables now (loads also create them when missing)."""
@@ -113,8 +114,7 @@ class DuckDBWarehouse(Warehouse):
     def load(self, source: StorageObject, target: lake.Target) -> LoadResult:
         route = target.route
         job_id = jobs.job_id(route.table, source.bucket, source.name, source.generation)
-        blob = self.storage.bucket(source.bucket).blob(source.name, generation=source.generation)
-        incoming = objects.read_table(blob.download_as_bytes(), target)
+        incoming = objects.read_table(self.storage.read(source), target)
         with warehouse_db.transaction(self.path) as connection:
             create_tables(connection)
             done = connection.execute(

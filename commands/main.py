@@ -2,7 +2,8 @@
 
 Subcommand modules are imported only when chosen, so ``coinpulse --help`` stays
 fast even though the pipeline subcommands pull in Apache Beam. Each module
-exposes ``configure(parser)``, which adds its arguments and sets ``handler``.
+exposes ``configure(parser)``, which adds its arguments and sets ``handler``
+(and ``default_log_level`` when the command logs less than INFO by default).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "commands.coingecko",
         "load CoinGecko markets and OHLC candles into the lake",
     ),
+    "load": (
+        "commands.load",
+        "load every object under a lake prefix into the warehouse, exactly once",
+    ),
     "demo": ("commands.demo", "run the whole streaming lane locally"),
     "package": ("commands.package", "build every deployable artifact under dist/"),
     "verify": (
@@ -49,7 +54,8 @@ def root_options() -> argparse.ArgumentParser:
     """The options that come before COMMAND (parsed first to find the command)."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument(
-        "--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default: INFO)"
+        "--log-level",
+        help="DEBUG, INFO, WARNING or ERROR (default: INFO; WARNING for coinpulse load)",
     )
     return parser
 
@@ -62,6 +68,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         "Run 'coinpulse COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"coinpulse {__version__}")
+    parser.set_defaults(default_log_level="INFO")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _, rest = root_options().parse_known_args(argv)
     chosen = next((arg for arg in rest if not arg.startswith("-")), None)
@@ -77,7 +84,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(args_list).parse_args(args_list)
-    logs.setup(args.log_level)
+    logs.setup(args.log_level or args.default_log_level)
     handler: Handler = args.handler
     return handler(args)
 

@@ -15,6 +15,7 @@ from coinpulse import lake
 from functions.coingecko import rows, writer
 from functions.loader import events
 from functions.loader.events import StorageObject
+from functions.loader.store import GcsStore
 from standins.coingecko import data
 
 BUCKET = "coinpulse-lake"
@@ -130,10 +131,12 @@ def upload(bucket: gcs.Bucket) -> Upload:
 
 
 class LakeObjects:
-    """Objects written to the emulated lake bucket, with their finalize events."""
+    """Objects written to the emulated lake bucket, with their finalize events; ``store`` is
+    the bucket as the loader reads it."""
 
     def __init__(self, client: gcs.Client) -> None:
         self.client = client
+        self.store = GcsStore(client)
 
     def put(self, bucket: str, name: str, payload: bytes) -> int:
         """Write a new generation of an object; returns the generation."""

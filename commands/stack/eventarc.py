@@ -9,7 +9,8 @@ data). This process pulls them and POSTs each to the loader under functions-fram
 as the binary-mode CloudEvent Eventarc delivers: ``ce-type``
 ``google.cloud.storage.object.v1.finalized``, ``ce-source``, ``ce-subject``,
 ``ce-time``, ``ce-id`` (the message id, the same on every redelivery), and the object
-resource as the JSON body, int64 values as strings.
+resource as the JSON body, int64 values as strings (``functions.loader.events.finalize_event``
+builds it, as it does for ``coinpulse load``).
 
 Delivery is at least once, as Eventarc's: a message is acknowledged only after the
 loader answered 2xx; a failed POST (refused, timeout, non-2xx) is retried with
@@ -32,7 +33,8 @@ import requests
 from google.cloud import pubsub_v1
 from google.cloud.pubsub_v1.subscriber.message import Message
 
-from coinpulse import lake, logs
+from coinpulse import logs
+from functions.loader import events
 
 log = logging.getLogger("commands.stack.eventarc")
 
@@ -50,17 +52,12 @@ def cloud_event(
 ) -> tuple[dict[str, str], Any]:
     """(headers, body) of the finalize CloudEvent for one notification. Raises ValueError."""
     body = json.loads(data)
-    bucket, name = attributes["bucketId"], attributes["objectId"]
-    headers = {
-        "ce-id": message_id,
-        "ce-specversion": "1.0",
-        "ce-type": lake.FINALIZED,
-        "ce-source": f"//storage.googleapis.com/projects/_/buckets/{bucket}",
-        "ce-subject": f"objects/{name}",
-        "ce-time": attributes.get("eventTime") or body.get("updated") or "",
-        "Content-Type": "application/json",
-    }
-    return headers, body
+    time = attributes.get("eventTime") or body.get("updated") or ""
+    event = events.finalize_event(
+        message_id, attributes["bucketId"], attributes["objectId"], time, body
+    )
+    headers = {f"ce-{key}": str(value) for key, value in event.get_attributes().items()}
+    return {**headers, "Content-Type": "application/json"}, event.get_data()
 
 
 class Deliveries:

@@ -16,6 +16,7 @@ from commands.duckdb_warehouse import DuckDBWarehouse
 from commands.stack import coingecko
 from commands.stack.config import REPLAY, StackConfig
 from commands.stack.processes import READY_TIMEOUT_SECONDS, Children, coinpulse_command, venv_tool
+from functions.loader.store import GcsStore
 
 FUNCTIONS_FRAMEWORK = "functions-framework"
 LOADER_SOURCE = Path(__file__).with_name("loader_function.py")  # served, not imported here
@@ -89,7 +90,7 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
         "GOOGLE_CLOUD_PROJECT": settings.project,
     }
     os.environ.update(emulators)
-    DuckDBWarehouse(settings.warehouse, storage_client()).initialize()
+    DuckDBWarehouse(settings.warehouse, GcsStore(storage_client())).initialize()
     env = {
         **emulators,
         "COINPULSE_HOME": str(home),

@@ -20,6 +20,7 @@ from coinpulse import logs
 from commands import warehouse_db
 from commands.duckdb_warehouse import DuckDBWarehouse
 from functions.loader import handler
+from functions.loader.store import GcsStore
 
 logs.setup(os.environ.get("LOG_LEVEL", "INFO"))
 
@@ -27,7 +28,7 @@ logs.setup(os.environ.get("LOG_LEVEL", "INFO"))
 @functools.cache
 def local_loader() -> handler.Loader:
     """The process-wide loader over the local warehouse and the emulated lake."""
-    storage = gcs.Client()
+    storage = GcsStore(gcs.Client())
     return handler.Loader(DuckDBWarehouse(warehouse_db.default_path(), storage), storage)
 
 

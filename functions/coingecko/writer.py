@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -33,7 +32,7 @@ from google.api_core.exceptions import NotFound
 from google.api_core.retry import Retry
 from google.cloud import storage
 
-from coinpulse import lake
+from coinpulse import files, lake
 
 
 def to_arrow(rows: Iterable[Mapping[str, Any]], route: lake.Route) -> pa.Table:
@@ -95,7 +94,7 @@ def write(root: str, route: lake.Route, day: date, data: pa.Table) -> str:
     if root.startswith("gs://"):
         _write_gcs(uri, payload)
     else:
-        _write_local(Path(uri), payload)
+        files.write_atomically(Path(uri), payload)
     return uri
 
 
@@ -116,19 +115,6 @@ def read(root: str, route: lake.Route, day: date) -> pa.Table | None:
     if not Path(uri).exists():
         return None
     return pq.read_table(uri, schema=route.arrow_schema())
-
-
-def _write_local(target: Path, payload: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _write_gcs(uri: str, payload: bytes) -> None:

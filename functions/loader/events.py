@@ -1,4 +1,4 @@
-"""Cloud Storage finalize CloudEvents -> the object they announce.
+"""Cloud Storage finalize CloudEvents: the object they announce, and how one is built.
 
 The event data is Cloud Storage's ``StorageObjectData`` in its JSON form
 (camelCase, int64 values as strings). Eventarc delivers each event at least once
@@ -16,6 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cloudevents.abstract import CloudEvent
+from cloudevents.http import CloudEvent as HttpCloudEvent
+
+from coinpulse import lake
 
 # Events older than this are dropped with an error log. Eventarc retries for 24 h,
 # with backoff up to 600 s; every retried BigQuery job that fails counts against the
@@ -48,6 +51,27 @@ class StorageObject:
     def fields(self) -> dict[str, Any]:
         """The object's identity as structured log fields."""
         return {"bucket": self.bucket, "object": self.name, "generation": str(self.generation)}
+
+
+def finalize_event(
+    event_id: str, bucket: str, name: str, time: str, resource: Mapping[str, Any]
+) -> HttpCloudEvent:
+    """The finalize CloudEvent Eventarc delivers for one object generation.
+
+    ``resource`` is the object's JSON resource (``StorageObjectData``: ``bucket``,
+    ``name``, ``generation``, ... int64 values as strings), the event's data;
+    ``time`` is the event time (RFC 3339). Eventarc's ``id`` is the same on every
+    redelivery of one event.
+    """
+    attributes = {
+        "id": event_id,
+        "specversion": "1.0",
+        "type": lake.FINALIZED,
+        "source": f"//storage.googleapis.com/projects/_/buckets/{bucket}",
+        "subject": f"objects/{name}",
+        "time": time,
+    }
+    return HttpCloudEvent(attributes, dict(resource))
 
 
 def _time(text: object) -> datetime | None:

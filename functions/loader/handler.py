@@ -28,6 +28,7 @@ from google.cloud import bigquery
 from coinpulse import lake, logs
 from functions.loader import events, objects, quarantine
 from functions.loader.bigquery_warehouse import BigQueryWarehouse
+from functions.loader.store import GcsStore, ObjectStore
 from functions.loader.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,10 @@ def utc_now() -> datetime:
 
 @dataclass
 class Loader:
-    """What the handler works with: the warehouse, the lake's storage client, a clock."""
+    """What the handler works with: the warehouse, the lake's object store, a clock."""
 
     warehouse: Warehouse
-    storage: gcs.Client
+    storage: ObjectStore
     now: Callable[[], datetime] = field(default=utc_now)
 
 
@@ -73,7 +74,7 @@ def bigquery_client() -> bigquery.Client:
 @functools.cache
 def loader_from_env() -> Loader:
     """The process-wide loader: BigQuery and Cloud Storage, configured from the environment."""
-    return Loader(BigQueryWarehouse(bigquery_client()), gcs.Client())
+    return Loader(BigQueryWarehouse(bigquery_client()), GcsStore(gcs.Client()))
 
 
 def handle(event: CloudEvent, loader: Loader) -> str:
@@ -101,12 +102,11 @@ def handle(event: CloudEvent, loader: Loader) -> str:
             ),
         )
         return TOO_OLD
-    live = loader.storage.bucket(announced.bucket).get_blob(announced.name)
-    if live is None or live.generation != announced.generation:
-        live_generation = None if live is None else str(live.generation)
+    live = loader.storage.live_generation(announced.bucket, announced.name)
+    if live != announced.generation:
         log.info(
             "object skipped: not the live generation",
-            extra=logs.fields(**where, live_generation=live_generation),
+            extra=logs.fields(**where, live_generation=None if live is None else str(live)),
         )
         return SUPERSEDED
     table = target.route.table

@@ -14,19 +14,17 @@ import json
 import logging
 from datetime import UTC, datetime
 
-import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
-
 from coinpulse import lake, logs
 from functions.loader.events import StorageObject
+from functions.loader.store import ObjectStore
 
 log = logging.getLogger(__name__)
 
 
-def quarantine(client: gcs.Client, bad: StorageObject, table: str, error: str) -> str:
+def quarantine(store: ObjectStore, bad: StorageObject, table: str, error: str) -> str:
     """Copy the object's generation under quarantine/, write its error; returns the copy's name."""
-    bucket = client.bucket(bad.bucket)
     name = lake.QUARANTINE_PREFIX + bad.name
-    bucket.copy_blob(bucket.blob(bad.name), bucket, name, source_generation=bad.generation)
+    store.copy(bad, name)
     report = {
         **bad.fields(),
         "table": table,
@@ -34,9 +32,7 @@ def quarantine(client: gcs.Client, bad: StorageObject, table: str, error: str) -
         "event_id": bad.event_id,
         "quarantined_at": datetime.now(UTC).isoformat(),
     }
-    bucket.blob(name + lake.QUARANTINE_ERROR_SUFFIX).upload_from_string(
-        json.dumps(report, indent=2), content_type="application/json"
-    )
+    store.write_json(bad.bucket, name + lake.QUARANTINE_ERROR_SUFFIX, json.dumps(report, indent=2))
     log.error(
         "bad object quarantined",
         extra=logs.fields(**bad.fields(), table=table, error=error, quarantined_as=name),

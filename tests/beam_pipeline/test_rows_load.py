@@ -87,7 +87,7 @@ def pipeline_rows(records: list[dict[str, Any]]) -> dict[str, list[rows.Row]]:
 def test_every_row_written_from_arbitrary_trades_loads_with_the_production_schema(
     records: list[dict[str, Any]], tmp_path: Path, lake_objects: Any
 ) -> None:
-    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lake_objects.client)
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lake_objects.store)
     for output, batch in pipeline_rows(records).items():
         if not batch:
             continue

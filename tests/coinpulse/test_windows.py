@@ -66,7 +66,7 @@ def test_the_rule_picks_the_complete_window_whatever_was_loaded(
         **objects,
         **{name.replace(".jsonl", "dup.jsonl"): r for name, r in objects.items()},
     }
-    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lake_objects.client)
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lake_objects.store)
     for name, rows in duplicated.items():
         _, source = lake_objects.upload(name, samples.jsonl(*rows))
         target = lake.resolve(name)

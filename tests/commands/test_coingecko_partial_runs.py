@@ -46,7 +46,7 @@ def run_and_load(
 def test_after_partial_runs_every_coin_keeps_its_latest_good_row(
     standin: StandIn, lake_objects: Any, samples: Any, tmp_path: Path, now: datetime
 ) -> None:
-    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lake_objects.client)
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lake_objects.store)
     day, first, second = now.date(), now, now + timedelta(minutes=10)
     standin.unlisted = {"bitcoin"}
     assert not run_and_load(standin, lake_objects, samples, warehouse, first)  # 502: retried

@@ -21,7 +21,7 @@ OHLC = "coingecko/ohlc/snapshot_date=2026-05-18/ohlc.parquet"
 
 @pytest.fixture
 def warehouse(tmp_path: Path, lake_objects: Any) -> DuckDBWarehouse:
-    return DuckDBWarehouse(tmp_path / "warehouse.duckdb", lake_objects.client)
+    return DuckDBWarehouse(tmp_path / "warehouse.duckdb", lake_objects.store)
 
 
 def query(warehouse: DuckDBWarehouse, sql: str) -> list[tuple[Any, ...]]:

@@ -33,7 +33,7 @@ class Unreachable(Warehouse):
 @pytest.fixture
 def loader(tmp_path: Path, lake_objects: Any) -> handler.Loader:
     return handler.Loader(
-        DuckDBWarehouse(tmp_path / "w.duckdb", lake_objects.client), lake_objects.client
+        DuckDBWarehouse(tmp_path / "w.duckdb", lake_objects.store), lake_objects.store
     )
 
 
@@ -72,14 +72,14 @@ def test_objects_that_are_not_data_are_acknowledged_untouched(
 ) -> None:
     warehouse = Unreachable()
     event, _ = lake_objects.upload(name, b"whatever")
-    assert handler.handle(event, handler.Loader(warehouse, lake_objects.client)) == handler.SKIPPED
+    assert handler.handle(event, handler.Loader(warehouse, lake_objects.store)) == handler.SKIPPED
     assert warehouse.loads == 0
 
 
 def test_other_event_types_and_malformed_events_are_acknowledged(
     lake_objects: Any, samples: Any
 ) -> None:
-    loader = handler.Loader(Unreachable(), lake_objects.client)
+    loader = handler.Loader(Unreachable(), lake_objects.store)
     deleted = CloudEvent(
         {
             "type": "google.cloud.storage.object.v1.deleted",
@@ -102,13 +102,13 @@ def test_an_event_older_than_the_limit_is_dropped_with_an_error_line(
     generation = lake_objects.put(samples.BUCKET, NAME, samples.jsonl(samples.window_row()))
     sent = datetime.now(UTC) - events.MAX_EVENT_AGE - timedelta(minutes=1)
     event = samples.finalize_event(NAME, generation, time=sent)
-    assert handler.handle(event, handler.Loader(warehouse, lake_objects.client)) == handler.TOO_OLD
+    assert handler.handle(event, handler.Loader(warehouse, lake_objects.store)) == handler.TOO_OLD
     assert warehouse.loads == 0
     [line] = logged(caplog)
     assert line["severity"] == "ERROR" and line["object"] == NAME
     recent = samples.finalize_event(NAME, generation, time=sent + timedelta(minutes=2))
     with pytest.raises(ConnectionError):  # younger than the limit: retried
-        handler.handle(recent, handler.Loader(warehouse, lake_objects.client))
+        handler.handle(recent, handler.Loader(warehouse, lake_objects.store))
 
 
 def test_an_event_for_a_replaced_generation_is_skipped(
@@ -149,4 +149,4 @@ def test_a_transient_error_raises_so_that_the_event_is_retried(
 ) -> None:
     event, _ = lake_objects.upload(NAME, samples.jsonl(samples.window_row()))
     with pytest.raises(ConnectionError):
-        handler.handle(event, handler.Loader(Unreachable(), lake_objects.client))
+        handler.handle(event, handler.Loader(Unreachable(), lake_objects.store))

@@ -8,8 +8,10 @@
 State lives in $COINPULSE_HOME (default .coinpulse/): the warehouse
 (warehouse.duckdb), the emulated bucket (gcs/) and one log per process (logs/).
 Every child runs in its own process group and is stopped on Ctrl-C, SIGTERM or the
-end of --duration. A child that dies is restarted with backoff, as the cloud would;
-one that keeps dying (5 restarts within 10 minutes) stops the stack.
+end of --duration, after a drain: the relay stops first, and the stack waits until
+every trade it published is in the warehouse (a second Ctrl-C skips the wait).
+A child that dies is restarted with backoff, as the cloud would; one that keeps
+dying (5 restarts within 10 minutes) stops the stack.
 Exit status: 0 after a requested stop, 1 when a process kept failing, 2 when a
 prerequisite is missing or a port is taken.
 """
@@ -28,7 +30,7 @@ from types import FrameType
 
 from coinpulse import logs, symbols
 from commands import localproc
-from commands.stack import config, launch, summary
+from commands.stack import config, drain, launch, summary
 from commands.stack.config import StackConfig
 from commands.stack.processes import MAX_RESTARTS, RESTART_WINDOW_SECONDS, Children
 
@@ -53,8 +55,14 @@ def handle(args: argparse.Namespace) -> int:
     return run(settings)
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
+def _stop_on_signals(stop: threading.Event, hurry: threading.Event) -> None:
+    """The first Ctrl-C or SIGTERM stops the stack (draining); a second one skips the drain."""
+
     def request_stop(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            print(f"\n{signal.Signals(signum).name} again: not waiting any longer", flush=True)
+            hurry.set()
+            return
         print(f"\n{signal.Signals(signum).name}: stopping the stack ...", flush=True)
         stop.set()
 
@@ -105,10 +113,31 @@ def _log_to_file(path: Path) -> None:
     logging.getLogger().handlers[:] = [handler]
 
 
+def _drain(settings: StackConfig, hurry: threading.Event) -> None:
+    """Wait until every trade the relay published is in a loaded window (docs/demo.md)."""
+    target = drain.published(launch.relay_checkpoint(settings))
+    print(
+        f"draining: waiting up to {drain.DRAIN_TIMEOUT_SECONDS:.0f} s until the last trade the "
+        "relay published is in the warehouse (Ctrl-C again to stop at once) ...",
+        flush=True,
+    )
+
+    def progress(left: drain.Positions) -> None:
+        pairs = ", ".join(f"{pair} up to id {last}" for pair, last in sorted(left.items()))
+        print(f"draining: still waiting for {pairs}", flush=True)
+
+    left = drain.wait(target, settings.warehouse, hurry, progress)
+    if left:
+        pairs = ", ".join(sorted(left))
+        print(f"not drained: the last trades of {pairs} are not in the warehouse", flush=True)
+    else:
+        print("drained: every trade the relay published is in the warehouse", flush=True)
+
+
 def run(settings: StackConfig) -> int:
     """Start the stack, wait, stop everything, print the summary."""
-    stop = threading.Event()
-    _stop_on_signals(stop)
+    stop, hurry = threading.Event(), threading.Event()
+    _stop_on_signals(stop, hurry)
     _log_to_file(settings.logs / launch.OWN_LOG)
     started = time.monotonic()
     with ExitStack() as resources:
@@ -128,6 +157,9 @@ def run(settings: StackConfig) -> int:
         print("\n".join(launch.table(settings, rows)), flush=True)
         status = watch(children, stop, settings.duration)
         relay = summary.relay_stats(settings.url("relay", "/stats"))
+        print("stopping the relay ...", flush=True)
+        children.stop("relay")
+        _drain(settings, hurry)
         print("stopping the stack ...", flush=True)
         children.stop_all()
         quarantined = summary.quarantined(launch.storage_client(), settings.bucket)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import google.cloud.storage as gcs
@@ -12,8 +13,10 @@ import pytest
 from cloudevents.http import CloudEvent
 
 from coinpulse import lake
+from commands import warehouse_db
+from commands.duckdb_warehouse import create_tables
 from functions.coingecko import rows, writer
-from functions.loader import events
+from functions.loader import events, objects
 from functions.loader.events import StorageObject
 from functions.loader.store import GcsStore
 from standins.coingecko import data
@@ -154,3 +157,25 @@ class LakeObjects:
 def lake_objects(bucket: gcs.Bucket) -> LakeObjects:
     """The lake bucket on the GCS emulator, as the loader's storage client sees it."""
     return LakeObjects(gcs.Client())
+
+
+@pytest.fixture
+def windows_warehouse(tmp_path: Path, samples: Any) -> Any:
+    """``windows_warehouse(*(symbol, minute, first_id, last_id, count))``: a DuckDB file
+    holding one stream_prices row per tuple (the other columns from samples.window_row)."""
+
+    def build(*windows: tuple[str, int, int, int, int]) -> Path:
+        path = tmp_path / "warehouse.duckdb"
+        rows = []
+        for symbol, minute, first, last, count in windows:
+            row = samples.window_row(symbol=symbol, minute=minute)
+            row.update(first_trade_id=first, last_trade_id=last, trade_count=count)
+            rows.append(row)
+        table = objects.read_table(samples.jsonl(*rows), lake.Target(lake.STREAM_PRICES))
+        with warehouse_db.transaction(path) as connection:
+            create_tables(connection)
+            connection.register("loaded", table)
+            connection.execute("INSERT INTO crypto_raw.stream_prices SELECT * FROM loaded")
+        return path
+
+    return build

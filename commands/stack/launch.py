@@ -57,6 +57,11 @@ def create_topics_and_subscriptions(settings: StackConfig) -> None:
                 subscriber.create_subscription(name=subscription, topic=topic)
 
 
+def relay_checkpoint(settings: StackConfig) -> Path:
+    """The relay's checkpoint file: its restarts resume there, the drain reads it."""
+    return settings.home / "relay" / "checkpoint.json"
+
+
 def _exchange_urls(settings: StackConfig) -> list[str]:
     if settings.exchange != REPLAY:
         return []
@@ -145,7 +150,7 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
         )
     # The relay resumes from its checkpoint after a restart; a new run of the replay
     # exchange is a new market, so each run starts without one.
-    checkpoint_file = home / "relay" / "checkpoint.json"
+    checkpoint_file = relay_checkpoint(settings)
     if exchange:
         checkpoint_file.unlink(missing_ok=True)
     checkpoint = ["--checkpoint", str(checkpoint_file)]

@@ -98,6 +98,12 @@ class Children:
         """Children that are no longer running."""
         return [child for child in self.started if child.process.poll() is not None]
 
+    def stop(self, name: str) -> None:
+        """Stop the children of that name (SIGTERM, SIGKILL after the grace)."""
+        for child in self.started:
+            if child.name == name:
+                localproc.stop(child.process)
+
     def stop_all(self) -> None:
         """Stop every child, last started first (SIGTERM, SIGKILL after the grace)."""
         for child in reversed(self.started):

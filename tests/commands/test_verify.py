@@ -8,34 +8,10 @@ from typing import Any
 
 import pytest
 
-from coinpulse import lake
 from commands import main as coinpulse_cli
 from commands import warehouse_db
-from commands.duckdb_warehouse import create_tables
-from functions.loader import objects
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path, samples: Any) -> Any:
-    """``warehouse(*(symbol, minute, first_id, last_id, count))``: a warehouse file of windows."""
-
-    def build(*windows: tuple[str, int, int, int, int]) -> Path:
-        path = tmp_path / "warehouse.duckdb"
-        rows = []
-        for symbol, minute, first, last, count in windows:
-            row = samples.window_row(symbol=symbol, minute=minute)
-            row.update(first_trade_id=first, last_trade_id=last, trade_count=count)
-            rows.append(row)
-        table = objects.read_table(samples.jsonl(*rows), lake.Target(lake.STREAM_PRICES))
-        with warehouse_db.transaction(path) as connection:
-            create_tables(connection)
-            connection.register("loaded", table)
-            connection.execute("INSERT INTO crypto_raw.stream_prices SELECT * FROM loaded")
-        return path
-
-    return build
 
 
 def checks(path: Path) -> list[tuple[Any, ...]]:
@@ -47,9 +23,11 @@ def checks(path: Path) -> list[tuple[Any, ...]]:
 
 
 def test_a_complete_warehouse_exits_0_and_records_the_check(
-    warehouse: Any, capsys: pytest.CaptureFixture[str]
+    windows_warehouse: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = warehouse(("BTCUSDT", 0, 1, 5, 5), ("BTCUSDT", 1, 6, 6, 1), ("ETHUSDT", 0, 9, 9, 1))
+    path = windows_warehouse(
+        ("BTCUSDT", 0, 1, 5, 5), ("BTCUSDT", 1, 6, 6, 1), ("ETHUSDT", 0, 9, 9, 1)
+    )
     assert coinpulse_cli.main(["verify", "--warehouse", str(path)]) == 0
     out = capsys.readouterr().out
     assert "BTCUSDT" in out and "INCOMPLETE" not in out and out.count("complete") == 2
@@ -57,9 +35,9 @@ def test_a_complete_warehouse_exits_0_and_records_the_check(
 
 
 def test_missing_ids_exit_1_with_every_range_in_the_json_and_the_table(
-    warehouse: Any, capsys: pytest.CaptureFixture[str]
+    windows_warehouse: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = warehouse(("BTCUSDT", 0, 1, 5, 4), ("BTCUSDT", 1, 9, 9, 1))
+    path = windows_warehouse(("BTCUSDT", 0, 1, 5, 4), ("BTCUSDT", 1, 9, 9, 1))
     assert coinpulse_cli.main(["verify", "--warehouse", str(path), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["complete"] is False
@@ -74,8 +52,10 @@ def test_missing_ids_exit_1_with_every_range_in_the_json_and_the_table(
     assert (symbol, missing, json.loads(ranges)) == ("BTCUSDT", 4, pair["ranges"])
 
 
-def test_a_scope_outside_the_hole_is_complete(warehouse: Any) -> None:
-    path = warehouse(("BTCUSDT", 0, 1, 5, 4), ("BTCUSDT", 1, 6, 6, 1), ("ETHUSDT", 0, 1, 3, 1))
+def test_a_scope_outside_the_hole_is_complete(windows_warehouse: Any) -> None:
+    path = windows_warehouse(
+        ("BTCUSDT", 0, 1, 5, 4), ("BTCUSDT", 1, 6, 6, 1), ("ETHUSDT", 0, 1, 3, 1)
+    )
     argv = ["verify", "--warehouse", str(path), "--since", "2026-05-18T12:01Z"]
     assert coinpulse_cli.main([*argv, "--symbols", "BTCUSDT"]) == 0
 
@@ -89,9 +69,9 @@ def test_a_scope_outside_the_hole_is_complete(warehouse: Any) -> None:
     ],
 )
 def test_usage_errors_exit_2(
-    warehouse: Any, flags: list[str], capsys: pytest.CaptureFixture[str]
+    windows_warehouse: Any, flags: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = warehouse(("BTCUSDT", 0, 1, 1, 1))
+    path = windows_warehouse(("BTCUSDT", 0, 1, 1, 1))
     assert coinpulse_cli.main(["verify", "--warehouse", str(path), *flags]) == 2
     assert capsys.readouterr().err.startswith("coinpulse verify: ")
 

@@ -1,4 +1,8 @@
-"""``coinpulse demo`` as a process: SIGTERM stops everything it started, nothing orphaned."""
+"""``coinpulse demo`` as a process: SIGTERM stops everything it started, nothing orphaned.
+
+The first SIGTERM starts the drain (the relay stops, the stack waits for its last
+trades to be loaded); a second one stops at once.
+"""
 
 import signal
 from pathlib import Path
@@ -18,10 +22,13 @@ def test_sigterm_stops_every_process_the_demo_started(tmp_path: Path, demo: Any)
         started = demo.processes_of(home)
         assert len(started) >= 8  # demo, 2 emulators, loader, eventarc, exchange, pipeline, relay
         process.send_signal(signal.SIGTERM)
+        demo.wait_for_output(home, "draining: waiting up to", process, timeout=60)
+        process.send_signal(signal.SIGTERM)
         assert process.wait(90) == 0
     assert demo.processes_of(home) == []
     output = (home / "demo.out").read_text()
     assert "SIGTERM: stopping the stack" in output and "CoinPulse demo summary" in output
+    assert "SIGTERM again: not waiting any longer" in output
     assert {log.name for log in (home / "logs").iterdir()} >= {
         "pubsub.log",
         "gcs.log",

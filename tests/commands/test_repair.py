@@ -9,77 +9,25 @@ a partial pane. A third pair the exchange does not serve has a hole of its own.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from beam_pipeline import backfill
 from coinpulse import windows
 from commands import main as coinpulse_cli
 from commands import warehouse_db
+from commands.bench.repair import MINUTE_MS, PastExchange, archive_csv
 from commands.duckdb_warehouse import create_tables
 from reference import windows_sql
-from standins.exchange import FaultConfig
-from standins.exchange.market import Market
-from standins.exchange.rest import RestApi
-from standins.exchange.truth import PairTruth
 
 SERVED = ("BTCUSDT", "ETHUSDT")
 NOT_SERVED = "SOLUSDT"
-FIRST_ID = 7_000_000
 MINUTES = 5
 RATE = 20.0  # trades per second per pair: about 1,200 a minute, more than one REST page
-MINUTE_MS = 60_000
-
-
-class Exchange:
-    """The replay exchange's market, truth and REST API over past minutes, on a thread."""
-
-    def __init__(self) -> None:
-        self.start_ms = (int(time.time() * 1000) // MINUTE_MS - MINUTES - 1) * MINUTE_MS
-        market = Market(SERVED, seed=11, rate=RATE, start_ms=self.start_ms, first_trade_id=FIRST_ID)
-        self.truth = {pair: PairTruth(pair, FIRST_ID) for pair in SERVED}
-        for pair, trades in market.advance(self.start_ms + MINUTES * MINUTE_MS).items():
-            self.truth[pair].extend(trades)
-        self.api = RestApi(market, self.truth, faults=FaultConfig(), seed=11)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.runner: web.AppRunner | None = None
-        self.url = ""
-
-    def __enter__(self) -> Exchange:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.runner is not None:
-            asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-    async def _start(self) -> None:
-        app = web.Application()
-        self.api.add_routes(app)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
-
-    def records(self) -> list[dict[str, Any]]:
-        return [record for truth in self.truth.values() for record in truth.records()]
-
-    def minute(self, index: int) -> datetime:
-        return datetime.fromtimestamp((self.start_ms + index * MINUTE_MS) / 1000, UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -92,26 +40,12 @@ def _logging_restored() -> Iterator[None]:
 
 
 @pytest.fixture
-def exchange() -> Iterator[Exchange]:
-    with Exchange() as running:
+def exchange() -> Iterator[PastExchange]:
+    with PastExchange(SERVED, MINUTES, RATE) as running:
         yield running
 
 
-def archive_csv(folder: Path, pair: str, records: list[dict[str, Any]]) -> Path:
-    """Trade records as one Binance archive CSV (every record falls on one UTC day here)."""
-    day = datetime.fromtimestamp(records[0]["trade_time"] / 1000, UTC).strftime("%Y-%m-%d")
-    path = folder / f"{pair}-trades-{day}.csv"
-    path.write_text(
-        "".join(
-            f"{r['trade_id']},{r['price']},{r['quantity']},0,{r['trade_time']},"
-            f"{r['is_buyer_maker']},True\n"
-            for r in records
-        )
-    )
-    return path
-
-
-def unserved_pair_records(exchange: Exchange) -> list[dict[str, Any]]:
+def unserved_pair_records(exchange: PastExchange) -> list[dict[str, Any]]:
     """Ten trades in minute 0 and ten in minute 1 with ids 11..19 missing between them."""
     return [
         {
@@ -125,7 +59,7 @@ def unserved_pair_records(exchange: Exchange) -> list[dict[str, Any]]:
     ]
 
 
-def built_lake(tmp_path: Path, exchange: Exchange) -> tuple[Path, Path]:
+def built_lake(tmp_path: Path, exchange: PastExchange) -> tuple[Path, Path]:
     archives = tmp_path / "archives"
     archives.mkdir()
     paths = [archive_csv(archives, pair, truth.records()) for pair, truth in exchange.truth.items()]
@@ -136,7 +70,7 @@ def built_lake(tmp_path: Path, exchange: Exchange) -> tuple[Path, Path]:
     return lake, warehouse
 
 
-def damage(warehouse: Path, exchange: Exchange) -> None:
+def damage(warehouse: Path, exchange: PastExchange) -> None:
     """BTCUSDT: minute 1 gone, minute 3 short of 3 trades; ETHUSDT: minute 2 a partial pane."""
     table = windows.STREAM_PRICES
     with warehouse_db.transaction(warehouse) as connection:
@@ -184,14 +118,14 @@ def stored_rows(warehouse: Path) -> tuple[int, int]:
     return int(windows_count), int(loads)
 
 
-def repair(exchange: Exchange, lake: Path, warehouse: Path, *flags: str) -> int:
+def repair(exchange: PastExchange, lake: Path, warehouse: Path, *flags: str) -> int:
     argv = ["repair", "--warehouse", str(warehouse), "--lake", str(lake), *flags]
     return coinpulse_cli.main([*argv, "--rest-url", exchange.url])
 
 
 @pytest.mark.integration
 def test_repair_rebuilds_the_minutes_exactly_reports_what_rest_refuses_and_runs_twice_cleanly(
-    tmp_path: Path, exchange: Exchange, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, exchange: PastExchange, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lake, warehouse = built_lake(tmp_path, exchange)
     reference = windows_sql.windows_from_records(exchange.records())

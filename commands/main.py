@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "load every object under a lake prefix into the warehouse, exactly once",
     ),
     "demo": ("commands.demo", "run the whole streaming lane locally"),
+    "repair": (
+        "commands.repair",
+        "refill missing trade ids from Binance REST and rewrite their minutes",
+    ),
     "package": ("commands.package", "build every deployable artifact under dist/"),
     "verify": (
         "commands.verify",

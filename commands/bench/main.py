@@ -18,6 +18,7 @@ SUITES: dict[str, str] = {
     "relay": "commands.bench.relay",
     "pipeline": "commands.bench.pipeline",
     "stack": "commands.bench.stack",
+    "repair": "commands.bench.repair",
 }
 
 

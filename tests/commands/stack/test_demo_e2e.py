@@ -27,7 +27,8 @@ from coinpulse import symbols, windows
 from commands import warehouse_db
 from reference import windows_sql
 
-pytestmark = pytest.mark.e2e
+# 150 s of run, up to about 190 s of drain, start-up and the checks on 2 busy cores.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(720)]
 
 DURATION = 150
 KILL_AFTER_SECONDS = 40  # into the run: trades are flowing, a minute is open

@@ -8,7 +8,7 @@ none in the first or last QUIET_SECONDS; the pipeline's not before every pair ha
 window loaded, see wait_for_first_windows) and lets the demo end by itself: it drains,
 runs verify and, on a gap, repair (commands/stack/completion.py). Then the warehouse
 is compared with the exchange's ground truth up to the relay's last published ids
-(commands/bench/truth.py). Expected: nothing missing, nothing counted twice, no
+(commands/bench/ground_truth.py). Expected: nothing missing, nothing counted twice, no
 window that differs. Nothing is asserted; when it falls short, the lines say what
 bounds it and the scratch home (logs, lake, warehouse) is kept.
 """
@@ -30,7 +30,8 @@ import duckdb
 
 from coinpulse import symbols
 from commands import localproc, warehouse_db
-from commands.bench import truth
+from commands.bench import ground_truth
+from commands.bench.ground_truth import Comparison
 from commands.bench.stack_processes import process_running, processes_of
 from commands.stack import completion, drain
 from commands.stack.config import DEFAULT_PORTS
@@ -165,7 +166,7 @@ def outcome_lines(output: str) -> list[str]:
     return [*said, *restarts, *(lines[summary:] if summary is not None else [])]
 
 
-def bounds(status: int | None, comparison: truth.Comparison | None, output: str) -> list[str]:
+def bounds(status: int | None, comparison: Comparison | None, output: str) -> list[str]:
     """Why the run fell short, from what the demo said; empty when it did not."""
     exact = comparison is not None and not (
         comparison.missing or comparison.counted_twice or comparison.differing
@@ -195,10 +196,10 @@ def run(quick: bool) -> list[str]:
     status, killed = soak(home, duration, schedule)
     output = (home / "demo.out").read_text(errors="replace")
     try:
-        comparison: truth.Comparison | None = truth.compare(
-            truth.truth_records(home / "truth.jsonl"),
-            truth.published(home / "relay" / "checkpoint.json"),
-            truth.best_windows(home / "warehouse.duckdb"),
+        comparison: Comparison | None = ground_truth.compare(
+            ground_truth.truth_records(home / "truth.jsonl"),
+            ground_truth.published(home / "relay" / "checkpoint.json"),
+            ground_truth.best_windows(home / "warehouse.duckdb"),
         )
     except (OSError, KeyError, ValueError, duckdb.Error, warehouse_db.WarehouseBusy):
         comparison = None  # no truth file, checkpoint or warehouse: bounds() says so

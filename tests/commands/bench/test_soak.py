@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from commands.bench import soak
-from commands.bench.truth import Comparison
+from commands.bench.ground_truth import Comparison
 
 pytestmark = pytest.mark.unit
 

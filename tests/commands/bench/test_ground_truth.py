@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from commands.bench import truth
+from commands.bench import ground_truth
 from reference import windows_sql
 
 pytestmark = pytest.mark.unit
@@ -39,7 +39,7 @@ EVERY_ID = {"BTCUSDT": 105, "ETHUSDT": 505}
 
 
 def test_windows_equal_to_the_truth_show_nothing_missing_or_twice() -> None:
-    result = truth.compare(RECORDS, EVERY_ID, windows_sql.windows_from_records(RECORDS))
+    result = ground_truth.compare(RECORDS, EVERY_ID, windows_sql.windows_from_records(RECORDS))
     assert (result.generated, result.after_stop, result.in_windows) == (12, 0, 12)
     assert (result.missing, result.counted_twice, result.differing) == (0, 0, {})
 
@@ -47,14 +47,14 @@ def test_windows_equal_to_the_truth_show_nothing_missing_or_twice() -> None:
 def test_trades_after_the_relay_s_last_published_id_are_not_expected() -> None:
     published = {"BTCUSDT": 102, "ETHUSDT": 505}  # BTCUSDT's second minute came after
     kept = [r for r in RECORDS if r["symbol"] != "BTCUSDT" or r["trade_id"] <= 102]
-    result = truth.compare(RECORDS, published, windows_sql.windows_from_records(kept))
+    result = ground_truth.compare(RECORDS, published, windows_sql.windows_from_records(kept))
     assert (result.generated, result.after_stop, result.in_windows) == (9, 3, 9)
     assert (result.missing, result.counted_twice, result.differing) == (0, 0, {})
 
 
 def test_a_trade_no_window_holds_is_missing_and_its_window_differs() -> None:
     without = [r for r in RECORDS if r["trade_id"] != 501]
-    result = truth.compare(RECORDS, EVERY_ID, windows_sql.windows_from_records(without))
+    result = ground_truth.compare(RECORDS, EVERY_ID, windows_sql.windows_from_records(without))
     assert (result.missing, result.counted_twice, result.in_windows) == (1, 0, 11)
     assert list(result.differing) == [("ETHUSDT", START)]
     assert any(d.startswith("trade_count: 2 != 3") for d in result.differing[("ETHUSDT", START)])
@@ -64,7 +64,7 @@ def test_a_trade_no_window_holds_is_missing_and_its_window_differs() -> None:
 def test_a_minute_absent_from_the_warehouse_misses_all_its_trades() -> None:
     best = windows_sql.windows_from_records(RECORDS)
     del best[("BTCUSDT", START + MINUTE)]
-    result = truth.compare(RECORDS, EVERY_ID, best)
+    result = ground_truth.compare(RECORDS, EVERY_ID, best)
     assert (result.missing, result.counted_twice) == (3, 0)
     absent = ["no window in the warehouse (3 trades)"]
     assert result.differing == {("BTCUSDT", START + MINUTE): absent}
@@ -73,7 +73,7 @@ def test_a_minute_absent_from_the_warehouse_misses_all_its_trades() -> None:
 def test_a_trade_also_held_by_the_minute_before_is_counted_twice() -> None:
     moved = {**RECORDS[3], "trade_time": START + 59_000}  # BTCUSDT id 103, into minute 0 too
     best = windows_sql.windows_from_records([*RECORDS, moved])
-    result = truth.compare(RECORDS, EVERY_ID, best)
+    result = ground_truth.compare(RECORDS, EVERY_ID, best)
     assert (result.missing, result.counted_twice, result.in_windows) == (0, 1, 13)
     assert list(result.differing) == [("BTCUSDT", START)]
 
@@ -82,5 +82,5 @@ def test_the_inputs_are_read_from_the_truth_file_and_the_relay_checkpoint(tmp_pa
     truth_file, checkpoint = tmp_path / "truth.jsonl", tmp_path / "checkpoint.json"
     truth_file.write_text("".join(json.dumps(r) + "\n" for r in RECORDS[:2]))
     checkpoint.write_text('{"version": 1, "saved_at": 0, "positions": {"BTCUSDT": 101}}')
-    assert truth.truth_records(truth_file) == RECORDS[:2]
-    assert truth.published(checkpoint) == {"BTCUSDT": 101}
+    assert ground_truth.truth_records(truth_file) == RECORDS[:2]
+    assert ground_truth.published(checkpoint) == {"BTCUSDT": 101}

@@ -158,12 +158,11 @@ def soak(home: Path, duration: float, schedule: list[Kill]) -> tuple[int | None,
 
 
 def outcome_lines(output: str) -> list[str]:
-    """The demo's drain and repair lines, its complaints, and its summary."""
+    """The demo's drain and repair lines, its restarts and complaints, and its summary."""
     lines = output.splitlines()
-    said = [line for line in lines if line.startswith(OUTCOME_PREFIXES)]
-    restarts = [line for line in lines if "restarting it in" in line]
     summary = next((i for i, line in enumerate(lines) if line.startswith(SUMMARY_LINE)), None)
-    return [*said, *restarts, *(lines[summary:] if summary is not None else [])]
+    said = [line for line in lines[:summary] if line.startswith(OUTCOME_PREFIXES)]
+    return [*said, *(lines[summary:] if summary is not None else [])]
 
 
 def bounds(status: int | None, comparison: Comparison | None, output: str) -> list[str]:

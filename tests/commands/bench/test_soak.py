@@ -50,3 +50,25 @@ def test_falling_short_names_what_bounds_it() -> None:
     assert any("exited 1" in line for line in soak.bounds(1, short, ""))
     assert any("did not end" in line for line in soak.bounds(None, None, ""))
     assert any("unreadable" in line for line in soak.bounds(0, None, ""))
+
+
+def test_the_demo_s_restarts_drain_and_repair_lines_come_once_before_its_summary() -> None:
+    output = "\n".join(
+        [
+            "CoinPulse local stack: state in /tmp/home",
+            "coinpulse demo: relay exited with -9; restarting it in 1 s (log: relay.log)",
+            "draining: still waiting for BTCUSDT up to id 9",
+            "drained: every trade the relay published is in the warehouse",
+            "repair: not needed: verify found no trade id missing or counted twice",
+            "stopping the stack ...",
+            "CoinPulse demo summary after 300 s:",
+            "  repair                 not needed: verify found no trade id missing",
+        ]
+    )
+    assert soak.outcome_lines(output) == [
+        "coinpulse demo: relay exited with -9; restarting it in 1 s (log: relay.log)",
+        "drained: every trade the relay published is in the warehouse",
+        "repair: not needed: verify found no trade id missing or counted twice",
+        "CoinPulse demo summary after 300 s:",
+        "  repair                 not needed: verify found no trade id missing",
+    ]

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lock requirements package lint test test-unit test-integration test-e2e bench demo clean
+.PHONY: install lock requirements package lint test test-unit test-integration test-e2e bench soak demo clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ test-e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/coinpulse bench
+
+soak: $(STAMP)  ## 20 minutes of the local stack with every fault on, kills, then the truth
+	$(BIN)/coinpulse bench --only soak
 
 demo: $(STAMP)
 	$(BIN)/coinpulse demo

@@ -9,7 +9,10 @@ State lives in $COINPULSE_HOME (default .coinpulse/): the warehouse
 (warehouse.duckdb), the emulated bucket (gcs/) and one log per process (logs/).
 Every child runs in its own process group and is stopped on Ctrl-C, SIGTERM or the
 end of --duration, after a drain: the relay stops first, and the stack waits until
-every trade it published is in the warehouse (a second Ctrl-C skips the wait).
+every trade it published is in the warehouse (a second Ctrl-C skips the wait); then
+coinpulse verify checks the warehouse and, when it finds a gap (the minutes a
+restarted pipeline held in memory), coinpulse repair refills it from the exchange's
+REST before the rest of the stack stops.
 A child that dies is restarted with backoff, as the cloud would; one that keeps
 dying (5 restarts within 10 minutes) stops the stack.
 Exit status: 0 after a requested stop, 1 when a process kept failing, 2 when a
@@ -30,7 +33,7 @@ from types import FrameType
 
 from coinpulse import logs, symbols
 from commands import localproc
-from commands.stack import config, drain, launch, summary
+from commands.stack import completion, config, drain, launch, summary
 from commands.stack.config import StackConfig
 from commands.stack.processes import MAX_RESTARTS, RESTART_WINDOW_SECONDS, Children
 
@@ -160,6 +163,8 @@ def run(settings: StackConfig) -> int:
         print("stopping the relay ...", flush=True)
         children.stop("relay")
         _drain(settings, hurry)
+        repair = completion.verify_and_repair(settings, hurry)
+        print(f"repair: {repair}", flush=True)
         print("stopping the stack ...", flush=True)
         children.stop_all()
         quarantined = summary.quarantined(launch.storage_client(), settings.bucket)
@@ -169,6 +174,7 @@ def run(settings: StackConfig) -> int:
         summary.warehouse_counts(settings.warehouse),
         quarantined,
         summary.completeness_of(settings.warehouse),
+        repair,
     )
     print("\n".join(result.lines()), flush=True)
     return status

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from coinpulse import paths, symbols
 from commands import localproc
+from standins.exchange.faults import FAULT_NAMES, FaultConfig
 
 REPLAY, BINANCE = "replay", "binance"
 EXCHANGE_ENV = "EXCHANGE"
@@ -25,6 +26,7 @@ DEFAULT_PORTS = {
     "relay": 8089,
     "loader": 8088,
 }
+NO_FAULTS = "none"  # the replay exchange's default: a clean market
 PORT_OWNERS = {
     "pubsub": "the Pub/Sub emulator",
     "gcs": "the GCS emulator",
@@ -44,6 +46,7 @@ class StackConfig:
     bucket: str = DEFAULT_BUCKET
     duration: float | None = None
     truth_file: Path | None = None
+    exchange_faults: str = NO_FAULTS  # 'none', 'all' or comma-separated FAULT_NAMES
 
     @property
     def topic(self) -> str:
@@ -111,6 +114,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="replay exchange: also write every generated trade to PATH (JSONL)",
     )
+    parser.add_argument(
+        "--exchange-faults",
+        type=exchange_faults,
+        default=NO_FAULTS,
+        metavar="all|none|LIST",
+        help="replay exchange: faults to inject, 'all', 'none' or a comma-separated subset of "
+        f"{','.join(FAULT_NAMES)} at coinpulse exchange's --faults settings (default: %(default)s)",
+    )
     for component, port in DEFAULT_PORTS.items():
         parser.add_argument(
             f"--{component}-port",
@@ -119,6 +130,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             metavar="PORT",
             help=f"port of {PORT_OWNERS[component]} (default: %(default)s)",
         )
+
+
+def exchange_faults(text: str) -> str:
+    """--exchange-faults checked as coinpulse exchange checks --faults. Raises ArgumentTypeError."""
+    if text.strip() == NO_FAULTS:
+        return NO_FAULTS
+    try:
+        FaultConfig.from_names(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def from_args(args: argparse.Namespace) -> StackConfig:
@@ -130,4 +152,5 @@ def from_args(args: argparse.Namespace) -> StackConfig:
         ports={component: getattr(args, f"{component}_port") for component in DEFAULT_PORTS},
         duration=args.duration,
         truth_file=args.truth_file.resolve() if args.truth_file else None,
+        exchange_faults=args.exchange_faults,
     )

@@ -14,7 +14,7 @@ from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 from commands import localproc
 from commands.duckdb_warehouse import DuckDBWarehouse
 from commands.stack import coingecko
-from commands.stack.config import REPLAY, StackConfig
+from commands.stack.config import NO_FAULTS, REPLAY, StackConfig
 from commands.stack.processes import READY_TIMEOUT_SECONDS, Children, coinpulse_command, venv_tool
 from functions.loader.store import GcsStore
 
@@ -120,13 +120,16 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
     )
     exchange = None
     if settings.exchange == REPLAY:
-        truth = ["--truth-file", str(settings.truth_file)] if settings.truth_file else []
+        options = ["--truth-file", str(settings.truth_file)] if settings.truth_file else []
+        if settings.exchange_faults != NO_FAULTS:
+            options += ["--faults", settings.exchange_faults]
         exchange = children.start(
             "exchange",
             coinpulse_command(
-                "exchange", "--port", str(ports["exchange"]), "--symbols", symbols, *truth
+                "exchange", "--port", str(ports["exchange"]), "--symbols", symbols, *options
             ),
-            f"ws://127.0.0.1:{ports['exchange']} replay market of {symbols}",
+            f"ws://127.0.0.1:{ports['exchange']} replay market of {symbols}, "
+            f"faults: {settings.exchange_faults}",
             env,
         )
     children.start(

@@ -65,6 +65,7 @@ class Summary:
     counts: dict[str, int]
     quarantined: int
     checked: list[completeness.PairResult]
+    repair: str  # the outcome of verify and repair at the end of the drain
 
     def lines(self) -> list[str]:
         count = self.counts.get
@@ -78,6 +79,7 @@ class Summary:
             f"{count('window_trades', 0)} trades in their best rows (coinpulse.windows)",
             f"  missing trade ids      {sum(r.missing for r in self.checked)} "
             f"(coinpulse verify; {sum(r.counted_twice for r in self.checked)} counted twice)",
+            f"  repair                 {self.repair}",
             f"  objects loaded         {count('objects_loaded', 0)} (crypto_raw._load_ledger)",
             f"  dead letters           {count('dead_letters', 0)} in crypto_raw.dead_letters, "
             f"({relay.get('dead_letters_total', 0)} of them from the relay)",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from commands import localproc
+from commands.bench.stack_processes import process_running, processes_of
 from commands.stack.config import DEFAULT_PORTS
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -25,33 +26,6 @@ def port_flags() -> list[str]:
     return [
         flag for name in DEFAULT_PORTS for flag in (f"--{name}-port", str(localproc.free_port()))
     ]
-
-
-def processes_of(home: Path) -> list[int]:
-    """Live processes started for this COINPULSE_HOME (they all inherit it)."""
-    marker = f"COINPULSE_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().split(") ")[-1][:1]
-        except OSError:
-            continue
-        if marker in environ.split(b"\0") and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def process_running(home: Path, *words: str) -> int:
-    """The pid of the stack's process whose command line holds these words in order."""
-    for pid in processes_of(home):
-        with suppress(OSError):
-            argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().decode().split("\0")
-            if any(argv[i : i + len(words)] == list(words) for i in range(len(argv))):
-                return pid
-    raise AssertionError(f"no process {' '.join(words)} for {home}")
 
 
 def kill_all(pids: list[int]) -> None:

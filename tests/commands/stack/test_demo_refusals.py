@@ -50,3 +50,14 @@ def test_a_missing_pubsub_emulator_says_what_to_install(
     monkeypatch.delenv("PUBSUB_EMULATOR_BIN", raising=False)
     assert coinpulse_cli.main(["demo"]) == 2
     assert "gcloud components install pubsub-emulator" in capsys.readouterr().err
+
+
+@pytest.mark.unit
+def test_an_unknown_exchange_fault_is_refused_with_the_known_ones(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_status:
+        coinpulse_cli.main(["demo", "--exchange-faults", "drop,flood"])
+    assert exit_status.value.code == 2
+    error = capsys.readouterr().err
+    assert "unknown fault flood" in error and "rest429" in error

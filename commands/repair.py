@@ -78,15 +78,7 @@ class Outcome:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__.split("\n\n", 1)[1] + "\n" + EPILOG
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        metavar="PATH",
-        help=f"the DuckDB warehouse (default: {warehouse_db.default_path()})",
-    )
-    parser.add_argument("--symbols", metavar="PAIRS", help="comma-separated pairs (default: all)")
-    parser.add_argument("--since", metavar="TIME", help="first window start, ISO 8601 UTC")
-    parser.add_argument("--until", metavar="TIME", help="window starts before this, ISO 8601 UTC")
+    verify.add_scope_arguments(parser)
     parser.add_argument(
         "--rest-url",
         default=os.environ.get(REST_URL_ENV, BINANCE_REST),

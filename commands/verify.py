@@ -34,9 +34,8 @@ examples:
 """
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = __doc__.split("\n\n", 1)[1] + "\n" + EXAMPLES
+def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
+    """--warehouse, --symbols, --since and --until: what a check covers (``scope_from``)."""
     parser.add_argument(
         "--warehouse",
         type=Path,
@@ -50,6 +49,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--until", metavar="TIME", help="window starts before this, ISO 8601 UTC (default: all)"
     )
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__.split("\n\n", 1)[1] + "\n" + EXAMPLES
+    add_scope_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=handle)
 

@@ -159,6 +159,11 @@ class PairResult:
         return not self.ranges
 
 
+def gaps(found: Sequence[PairResult]) -> tuple[int, int]:
+    """Trade ids missing and counted twice, over every pair of a check."""
+    return sum(r.missing for r in found), sum(r.counted_twice for r in found)
+
+
 def totals_sql(scope: Scope, source: str = windows.STREAM_PRICES) -> str:
     return TOTALS_SQL.format(best=windows.best_windows_sql(source), where=scope.where())
 

@@ -30,11 +30,6 @@ REPAIR_LOG = "repair.log"
 REPAIR_TIMEOUT_SECONDS = 600.0
 
 
-def gaps(found: list[completeness.PairResult]) -> tuple[int, int]:
-    """Trade ids missing and counted twice, over every pair."""
-    return sum(r.missing for r in found), sum(r.counted_twice for r in found)
-
-
 def repair_command(settings: StackConfig) -> list[str]:
     """``coinpulse repair`` over the stack's warehouse and bucket, from its exchange's REST."""
     rest = ["--rest-url", settings.url("exchange")] if settings.exchange == REPLAY else []
@@ -50,7 +45,7 @@ def verify_and_repair(settings: StackConfig, hurry: threading.Event) -> str:
         found = verify.check(settings.warehouse, completeness.Scope())
     except (FileNotFoundError, warehouse_db.WarehouseBusy) as error:
         return f"not run: verify could not read the warehouse ({error})"
-    missing, twice = gaps(found)
+    missing, twice = completeness.gaps(found)
     if not missing and not twice:
         return "not needed: verify found no trade id missing or counted twice"
     if hurry.is_set():

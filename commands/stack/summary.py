@@ -71,14 +71,14 @@ class Summary:
         count = self.counts.get
         relay = self.relay or {}
         relayed = relay.get("trades_published", "unknown (relay did not answer)")
+        missing, twice = completeness.gaps(self.checked)
         return [
             f"CoinPulse demo summary after {self.seconds:.0f} s:",
             f"  trades relayed         {relayed}",
             f"  windows written        {count('windows', 0)} symbol-minutes "
             f"({count('pane_rows', 0)} pane rows in crypto_raw.stream_prices), "
             f"{count('window_trades', 0)} trades in their best rows (coinpulse.windows)",
-            f"  missing trade ids      {sum(r.missing for r in self.checked)} "
-            f"(coinpulse verify; {sum(r.counted_twice for r in self.checked)} counted twice)",
+            f"  missing trade ids      {missing} (coinpulse verify; {twice} counted twice)",
             f"  repair                 {self.repair}",
             f"  objects loaded         {count('objects_loaded', 0)} (crypto_raw._load_ledger)",
             f"  dead letters           {count('dead_letters', 0)} in crypto_raw.dead_letters, "

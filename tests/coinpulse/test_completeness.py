@@ -81,6 +81,7 @@ def test_a_trade_in_two_windows_is_counted_twice(samples: Any) -> None:
         ("overlap", 1008, 1009, 2)
     ]
     assert btc.counted_twice == 2 and btc.missing == 0
+    assert completeness.gaps([btc, btc]) == (0, 4)
 
 
 def test_only_the_best_row_of_a_window_counts(samples: Any) -> None:

@@ -9,9 +9,13 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-DATE = datetime.now(UTC).date().isoformat()  # the markets snapshot exists only for today
-MARKETS = f"coingecko/markets/snapshot_date={DATE}/markets.parquet"
-OHLC = f"coingecko/ohlc/snapshot_date={DATE}/ohlc.parquet"
+
+def paths() -> tuple[str, str, str]:
+    """Today's date and its markets and ohlc_object objects, read when a test starts (a run
+    refuses a past date for markets, and a suite can cross midnight UTC)."""
+    date = datetime.now(UTC).date().isoformat()
+    markets = f"coingecko/markets/snapshot_date={date}/markets.parquet"
+    return date, markets, f"coingecko/ohlc/snapshot_date={date}/ohlc.parquet"
 
 
 def counts(lake_dir: Path) -> dict[str, int]:
@@ -26,18 +30,20 @@ def test_run_loads_both_tables_and_a_rerun_changes_no_counts(
     tmp_path: Path, spawn_standin: Any, run_cli: Any
 ) -> None:
     lake_dir = tmp_path / "lake"
+    day, markets_object, ohlc_object = paths()
     key = "CG-cli-secret-9001"
     with spawn_standin(tmp_path / "standin.log", "--api-key", key) as base_url:
         args = ("coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir))
+        args += ("--date", day)
         env = {"COINPULSE_HOME": str(tmp_path), "COINGECKO_API_KEY": key}
         first = run_cli(*args, **env)
         assert first.returncode == 0, first.stderr
-        assert counts(lake_dir) == {MARKETS: 5, OHLC: 5 * 48}
-        again = run_cli(*args, "--date", DATE, **env)
+        assert counts(lake_dir) == {markets_object: 5, ohlc_object: 5 * 48}
+        again = run_cli(*args, **env)
         assert again.returncode == 0, again.stderr
-        assert counts(lake_dir) == {MARKETS: 5, OHLC: 5 * 48}
-    assert f"coingecko_markets: 5 rows -> {lake_dir / MARKETS}" in first.stdout
-    assert f"CoinGecko run for {DATE} complete" in first.stdout
+        assert counts(lake_dir) == {markets_object: 5, ohlc_object: 5 * 48}
+    assert f"coingecko_markets: 5 rows -> {lake_dir / markets_object}" in first.stdout
+    assert f"CoinGecko run for {day} complete" in first.stdout
     for output in (first.stdout, first.stderr, again.stdout, again.stderr):
         assert key not in output
 
@@ -46,13 +52,15 @@ def test_a_coin_that_keeps_failing_exits_non_zero_after_writing_the_rest(
     tmp_path: Path, spawn_standin: Any, run_cli: Any
 ) -> None:
     lake_dir = tmp_path / "lake"
+    day, markets_object, ohlc_object = paths()
     flags = ("--fail-5xx", "cardano:100", "--fail-429", "bitcoin:1", "--retry-after", "0")
     with spawn_standin(tmp_path / "standin.log", *flags) as base_url:
-        result = run_cli("coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir))
+        args = ("--base-url", base_url, "--lake", str(lake_dir), "--date", day)
+        result = run_cli("coingecko", "run", *args)
     assert result.returncode == 1
     assert "FAILED cardano: cardano: HTTP 503" in result.stdout
-    assert f"CoinGecko run for {DATE} incomplete: cardano failed" in result.stdout
-    assert counts(lake_dir) == {MARKETS: 5, OHLC: 4 * 48}
+    assert f"CoinGecko run for {day} incomplete: cardano failed" in result.stdout
+    assert counts(lake_dir) == {markets_object: 5, ohlc_object: 4 * 48}
 
 
 def test_standin_flag_runs_offline_into_the_default_lake(tmp_path: Path, run_cli: Any) -> None:
@@ -64,11 +72,12 @@ def test_standin_flag_runs_offline_into_the_default_lake(tmp_path: Path, run_cli
 
 
 def test_only_the_coins_of_the_tracked_pairs_are_fetched(tmp_path: Path, run_cli: Any) -> None:
+    day, markets_object, ohlc_object = paths()
     env = {"COINPULSE_HOME": str(tmp_path), "COINPULSE_PAIRS": "ETHUSDT,SOLUSDT"}
-    result = run_cli("coingecko", "run", "--standin", **env)
+    result = run_cli("coingecko", "run", "--standin", "--date", day, **env)
     assert result.returncode == 0, result.stderr
-    assert counts(tmp_path / "lake") == {MARKETS: 2, OHLC: 2 * 48}
-    markets = pq.read_table(tmp_path / "lake" / MARKETS).column("coin_id").to_pylist()
+    assert counts(tmp_path / "lake") == {markets_object: 2, ohlc_object: 2 * 48}
+    markets = pq.read_table(tmp_path / "lake" / markets_object).column("coin_id").to_pylist()
     assert sorted(markets) == ["ethereum", "solana"]
 
 

@@ -6,7 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lock requirements package lint test test-unit test-integration test-e2e bench soak demo clean
+.PHONY: install lock requirements package lint test test-unit test-integration test-e2e bench soak demo \
+        tf-validate tf-check deploy clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,5 +58,25 @@ soak: $(STAMP)  ## 20 minutes of the local stack with every fault on, kills, the
 demo: $(STAMP)
 	$(BIN)/coinpulse demo
 
+# checkov pins its own dependency tree, which clashes with requirements.lock: its own venv.
+CHECKOV_VENV := .venv-checkov
+CHECKOV      := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_PIN  := checkov==3.3.30
+
+$(CHECKOV): | $(STAMP)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python $(CHECKOV_PIN)
+
+tf-validate:  ## terraform init -backend=false + validate with the real google provider (built once offline)
+	scripts/terraform-validate.sh
+
+tf-check: $(STAMP) $(CHECKOV)  ## terraform fmt, checkov (every skip carries its reason) and the HCL tests
+	terraform fmt -check -recursive terraform
+	$(CHECKOV) -d terraform --framework terraform --compact --quiet --skip-download
+	$(BIN)/python -m pytest -m unit tests/terraform
+
+deploy: $(STAMP)  ## make deploy PROJECT=... REGION=... [DRY_RUN=1]: build, apply and deploy everything
+	$(BIN)/coinpulse deploy --project "$(PROJECT)" --region "$(REGION)" $(if $(DRY_RUN),--dry-run)
+
 clean:
-	rm -rf $(VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache

@@ -35,7 +35,9 @@ class Module:
     def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
         """Resources of one type, by name."""
         prefix = f"{kind}."
-        return {k.removeprefix(prefix): v for k, v in self.resources.items() if k.startswith(prefix)}
+        return {
+            k.removeprefix(prefix): v for k, v in self.resources.items() if k.startswith(prefix)
+        }
 
 
 def parse(folder: Path) -> Module:

@@ -22,7 +22,7 @@ from commands.duckdb_warehouse import create_tables
 from functions.loader import bigquery_warehouse
 from tests.terraform.hcl import TERRAFORM, Module, configuration
 
-SCHEMA_FILE = "${file(\"${path.module}/../coinpulse/schemas/${each.key}.json\")}"
+SCHEMA_FILE = '${file("${path.module}/../coinpulse/schemas/${each.key}.json")}'
 HOURS_OF_PARTITIONS = 10_000 // 24  # BigQuery: 10,000 partitions per table
 # Raw tables that no lake route fills: coinpulse verify's results.
 NOT_ROUTED = {verify.RESULTS_TABLE}

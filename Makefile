@@ -75,8 +75,9 @@ tf-check: $(STAMP) $(CHECKOV)  ## terraform fmt, checkov (every skip carries its
 	$(CHECKOV) -d terraform --framework terraform --compact --quiet --skip-download
 	$(BIN)/python -m pytest -m unit tests/terraform
 
-deploy: $(STAMP)  ## make deploy PROJECT=... REGION=... [DRY_RUN=1]: build, apply and deploy everything
-	$(BIN)/coinpulse deploy --project "$(PROJECT)" --region "$(REGION)" $(if $(DRY_RUN),--dry-run)
+deploy: $(STAMP)  ## make deploy PROJECT=... REGION=... [TAG=...] [DRY_RUN=1]: build, apply, deploy
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/coinpulse deploy --project "$(PROJECT)" --region "$(REGION)" \
+	  $(if $(TAG),--tag "$(TAG)") $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache

@@ -94,7 +94,11 @@ module "daily_lane" {
   log_level             = var.log_level
   labels                = local.labels
 
-  depends_on = [google_project_service.apis, google_artifact_registry_repository_iam_member.functions_build_pushes]
+  depends_on = [
+    google_project_service.apis,
+    google_artifact_registry_repository_iam_member.functions_build_pushes,
+    google_secret_manager_secret_version.placeholder,
+  ]
 }
 
 module "transform" {

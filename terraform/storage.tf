@@ -196,7 +196,10 @@ resource "google_project_iam_member" "functions_build_writes_logs" {
 }
 
 # The secrets' values never pass through Terraform (nor its state): add them with
-# `gcloud secrets versions add` (docs/deploy.md).
+# `gcloud secrets versions add` (docs/deploy.md). Each secret starts with a one-space
+# version, write-only, so that what reads "latest" deploys before the real value is
+# added: a blank CoinGecko key means keyless calls (the functions strip whitespace); a
+# blank Grafana token makes `coinpulse grafana publish` fail until the token is added.
 resource "google_secret_manager_secret" "coingecko_api_key" {
   secret_id = "coinpulse-coingecko-api-key"
   labels    = local.labels
@@ -217,4 +220,14 @@ resource "google_secret_manager_secret" "grafana_token" {
   }
 
   depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_version" "placeholder" {
+  for_each = {
+    coingecko_api_key = google_secret_manager_secret.coingecko_api_key.id
+    grafana_token     = google_secret_manager_secret.grafana_token.id
+  }
+  secret                 = each.value
+  secret_data_wo         = " "
+  secret_data_wo_version = "1"
 }

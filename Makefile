@@ -67,11 +67,11 @@ $(CHECKOV): | $(STAMP)
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python $(CHECKOV_PIN)
 
-tf-validate:  ## terraform init -backend=false + validate with the real google provider (built once offline)
+tf-validate:  ## terraform fmt -check, init -backend=false, validate with the real google provider
+	terraform fmt -check -recursive terraform
 	scripts/terraform-validate.sh
 
-tf-check: $(STAMP) $(CHECKOV)  ## terraform fmt, checkov (every skip carries its reason) and the HCL tests
-	terraform fmt -check -recursive terraform
+tf-check: $(STAMP) $(CHECKOV)  ## checkov (no failed check; every skip carries its reason) and the HCL tests
 	$(CHECKOV) -d terraform --framework terraform --compact --quiet --skip-download
 	$(BIN)/python -m pytest -m unit tests/terraform
 

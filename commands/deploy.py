@@ -4,7 +4,8 @@ The same sequence as cloudbuild.yaml's main-branch steps, from a laptop with the
 user's gcloud credentials (docs/deploy.md), in this order:
 
 1. ``make package``: every artifact under dist/, the functions' zips included;
-2. the Terraform state bucket ``<bucket prefix>-tfstate``, unless it exists;
+2. the Terraform state bucket ``<bucket prefix>-tfstate``, unless it exists, and the
+   variables file copied beside the state (Cloud Build plans with the same file);
 3. ``terraform init`` on it; a first, targeted apply of what the images need (the
    APIs, the image repository, the Dataflow bucket): no-ops once they exist;
 4. the relay, Flex Template and transform images, built by Cloud Build from dist/ and
@@ -45,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 METADATA = ROOT / "beam_pipeline" / "template" / "metadata.json"
 STREAMING_JOB = "coinpulse-streaming"
 GRAFANA_SECRET = "coinpulse-grafana-token"  # terraform/storage.tf
+VARIABLES_OBJECT = "coinpulse/terraform.tfvars"  # beside the state; cloudbuild.yaml reads it
 IMAGES = ("relay", "beam", "transform")  # dist/<name>, pushed as <repository>/<name>:<tag>
 # What the images need before they can be pushed and the template spec written.
 BOOTSTRAP = (
@@ -113,6 +115,12 @@ def plan(settings: Settings) -> list[Step]:
                 "--public-access-prevention",
             ),
             unless=("gcloud", "storage", "buckets", "describe", f"gs://{s.state_bucket}", project),
+        ),
+        Step(
+            (
+                *("gcloud", "storage", "cp", f"terraform/{s.var_file}"),
+                *(f"gs://{s.state_bucket}/{VARIABLES_OBJECT}", project),
+            )
         ),
         Step(
             (

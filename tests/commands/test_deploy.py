@@ -43,6 +43,7 @@ def test_a_dry_run_prints_every_command_in_order_and_runs_none(printed: list[str
     assert heads == [
         "make package",
         "gcloud storage buckets create",
+        "gcloud storage cp terraform/terraform.tfvars",
         "terraform -chdir=terraform init -input=false",
         "terraform -chdir=terraform apply -input=false",
         "gcloud builds submit dist/relay",
@@ -54,29 +55,28 @@ def test_a_dry_run_prints_every_command_in_order_and_runs_none(printed: list[str
         "gcloud run jobs execute",
         "GRAFANA_TOKEN=$(gcloud secrets versions access",
     ]
-    assert printed[3].count("-target=") == len(deploy.BOOTSTRAP) and "-target" not in printed[8]
+    assert printed[4].count("-target=") == len(deploy.BOOTSTRAP) and "-target" not in printed[9]
 
 
 def test_the_settings_reach_every_command(printed: list[str]) -> None:
     text = "\n".join(printed)
-    assert (
-        "gs://acme-prod-tfstate" in printed[1]
-        and "-backend-config=bucket=acme-prod-tfstate" in printed[2]
-    )
-    for apply in (printed[3], printed[8]):
+    assert "gs://acme-prod-tfstate" in printed[1]
+    assert "gs://acme-prod-tfstate/coinpulse/terraform.tfvars" in printed[2]
+    assert "-backend-config=bucket=acme-prod-tfstate" in printed[3]
+    for apply in (printed[4], printed[9]):
         for var in ("project_id=acme-prod", "region=europe-west1", "bucket_prefix=acme-prod"):
             assert f"-var={var}" in apply
         assert "-var=image_tag=c0ffee1" in apply and "-var-file=terraform.tfvars" in apply
-    for name, line in zip(deploy.IMAGES, printed[4:7], strict=True):
+    for name, line in zip(deploy.IMAGES, printed[5:8], strict=True):
         assert line.endswith(f"--tag {IMAGE.format(name)}")
-    assert TEMPLATE in printed[7] and f"--image={IMAGE.format('beam')}" in printed[7]
-    assert f"--template-file-gcs-location={TEMPLATE}" in printed[9]
+    assert TEMPLATE in printed[8] and f"--image={IMAGE.format('beam')}" in printed[8]
+    assert f"--template-file-gcs-location={TEMPLATE}" in printed[10]
     assert all("--project=acme-prod" in line for line in printed[1:] if line.startswith("gcloud"))
     assert "us-" not in text
 
 
 def test_the_streaming_job_is_updated_in_place_when_one_runs(printed: list[str]) -> None:
-    run = printed[9]
+    run = printed[10]
     assert "# plus --update when gcloud dataflow jobs list" in run
     assert "--filter=name=coinpulse-streaming" in run and "--status=active" in run
 
@@ -90,7 +90,7 @@ def test_what_the_plan_applies_and_reads_exists_in_terraform_and_the_template() 
     used = {arg.name for step in steps for arg in _args(step) if isinstance(arg, Output)}
     assert used and all(f'output "{name}"' in outputs for name in used)
     assert {"subscription", "output"} <= deploy.template_parameters()
-    run = render(steps[9])
+    run = render(steps[10])
     assert "--parameters=subscription=" in run and ",output=gs://" in run
     packaged = {artifact.name for artifact in package.ARTIFACTS}
     assert {"relay", "beam"} <= packaged  # dist/transform is the transform's own artifact

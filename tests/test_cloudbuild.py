@@ -117,9 +117,7 @@ def test_the_streaming_job_launch_matches_coinpulse_deploy() -> None:
     args = ["deploy", "--project", "p", "--region", "europe-west1", "--tag", "t"]
     settings = deploy.settings_from(main.build_parser(args).parse_args(args))
     [launch] = [
-        deploy.render(s)
-        for s in deploy.plan(settings)
-        if "flex-template" in s.argv and "run" in s.argv
+        render(s) for s in deploy.plan(settings) if "flex-template" in s.argv and "run" in s.argv
     ]
     flag = re.compile(r"(--[a-z-]+)")
     ours = set(flag.findall(launch.split("  # ")[0]))

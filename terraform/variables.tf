@@ -154,9 +154,9 @@ variable "billing_account" {
 }
 
 variable "monthly_budget" {
-  description = "Monthly budget of the project, in budget_currency."
+  description = "Monthly budget of the project, in budget_currency (docs/deploy.md estimates about 190 USD for five pairs)."
   type        = number
-  default     = 150
+  default     = 200
 }
 
 variable "budget_currency" {

@@ -71,8 +71,6 @@ class Settings:
     bucket_prefix: str
     var_file: str  # relative to terraform/
     repository: str
-    max_workers: int
-    machine_type: str
     grafana_url: str | None
 
     @property
@@ -93,6 +91,7 @@ class Settings:
             f"-var=region={self.region}",
             f"-var=bucket_prefix={self.bucket_prefix}",
             f"-var=image_tag={self.tag}",
+            f"-var=repository={self.repository}",
         )
 
 
@@ -162,8 +161,9 @@ def plan(settings: Settings) -> list[Step]:
                 *("--service-account-email", Output("pipeline_service_account")),
                 Joined(("--staging-location=gs://", dataflow_bucket, "/staging")),
                 Joined(("--temp-location=gs://", dataflow_bucket, "/tmp")),
-                *("--enable-streaming-engine", f"--max-workers={s.max_workers}"),
-                f"--worker-machine-type={s.machine_type}",
+                "--enable-streaming-engine",
+                Joined(("--max-workers=", Output("dataflow_max_workers"))),
+                Joined(("--worker-machine-type=", Output("dataflow_machine_type"))),
                 Joined(
                     (
                         *("--parameters=subscription=", Output("pipeline_subscription")),
@@ -261,8 +261,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
         bucket_prefix=args.bucket_prefix or args.project,
         var_file=args.var_file,
         repository=args.repository,
-        max_workers=args.max_workers,
-        machine_type=args.machine_type,
         grafana_url=args.grafana_url,
     )
 

@@ -35,6 +35,16 @@ output "pipeline_service_account" {
   value       = module.pipeline.service_account
 }
 
+output "dataflow_machine_type" {
+  description = "Machine type of the streaming job's workers."
+  value       = var.dataflow_machine_type
+}
+
+output "dataflow_max_workers" {
+  description = "Most workers of the streaming job."
+  value       = var.dataflow_max_workers
+}
+
 output "relay_service" {
   description = "The relay's Cloud Run service."
   value       = module.relay.service_name

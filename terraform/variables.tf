@@ -77,6 +77,18 @@ variable "max_delivery_attempts" {
   default     = 10
 }
 
+variable "dataflow_machine_type" {
+  description = "Machine type of the streaming job's workers (coinpulse deploy and Cloud Build launch it with this)."
+  type        = string
+  default     = "n1-standard-2"
+}
+
+variable "dataflow_max_workers" {
+  description = "Most workers of the streaming job."
+  type        = number
+  default     = 1
+}
+
 variable "coingecko_schedule" {
   description = "Cron (UTC) of the CoinGecko functions; after CoinGecko's 00:35 UTC publication of the last day."
   type        = string

@@ -109,7 +109,7 @@ def test_the_deploy_runs_in_order_after_the_images_and_only_in_deploy_builds() -
         assert script(steps()[name]).startswith('-c if [ "${_DEPLOY}" != true ]'), name
     assert build()["substitutions"]["_DEPLOY"] == "false"
     assert "apply -input=false tfplan" in script(steps()["apply"])
-    assert "coinpulse-transform" in script(steps()["transform-run"])
+    assert "outputs/transform_job" in script(steps()["transform-run"])
     assert "coinpulse grafana publish" in script(steps()["grafana-publish"])
 
 
@@ -152,3 +152,16 @@ def test_the_terraform_triggers_run_this_file_with_its_substitutions() -> None:
         assert trigger["substitutions"]["_DEPLOY"] == ("true" if name == "deploy" else "false")
     assert triggers["deploy"]["service_account"] == "${google_service_account.deployer.id}"
     assert triggers["checks"]["service_account"] == "${google_service_account.checks.id}"
+
+
+def test_the_deploy_steps_read_terraform_outputs_that_the_apply_wrote() -> None:
+    apply = script(steps()["apply"])
+    written = set(re.search(r"for name in ([a-z_ ]+);", apply)[1].split())  # type: ignore[index]
+    read = {
+        name
+        for step in DEPLOY_STEPS[1:]
+        for name in re.findall(r"outputs/([a-z_]+)", script(steps()[step]))
+    }
+    assert read and read <= written
+    outputs = (ROOT / "terraform" / "outputs.tf").read_text()
+    assert all(f'output "{name}"' in outputs for name in written)

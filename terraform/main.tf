@@ -63,7 +63,7 @@ module "loader" {
   source = "./modules/loader"
 
   region                = var.region
-  bucket_location       = google_storage_bucket.lake.location
+  bucket_location       = lower(google_storage_bucket.lake.location)
   lake_bucket           = google_storage_bucket.lake.name
   raw_dataset           = google_bigquery_dataset.datasets["raw"].dataset_id
   bigquery_location     = local.bigquery_location

@@ -29,7 +29,7 @@ CHECKS = {
     "terraform",
 }
 PARALLEL = {"lint", "unit-tests", "integration-tests", "dbt-build", "package"}
-DEPLOY_STEPS = ["apply", "streaming-job", "transform-run", "grafana-publish"]
+DEPLOY_STEPS = ["apply", "streaming-job", "transform-run", "grafana-token", "grafana-publish"]
 BUILT_IN = {"PROJECT_ID", "SHORT_SHA"}
 
 
@@ -88,15 +88,17 @@ def test_images_build_from_packaged_contexts_after_every_check() -> None:
         image = name.removesuffix("-image")
         assert f"dist/{image}" in script(step) and image in built
         tag = f"${{_REGION}}-docker.pkg.dev/$PROJECT_ID/${{_REPOSITORY}}/{image}:$SHORT_SHA"
-        assert f"--tag={tag}" in script(step) and f"docker push {tag}" in script(step)
+        assert f"--tag={tag}" in script(step)
+        assert f'if [ "${{_DEPLOY}}" = true ]; then docker push {tag}; fi' in script(step)
 
 
 def test_the_flex_template_spec_uses_the_beam_image_and_its_metadata() -> None:
     template = steps()["beam-template"]
     assert template["waitFor"] == ["beam-image"]
     image = "--image=${_REGION}-docker.pkg.dev/$PROJECT_ID/${_REPOSITORY}/beam:$SHORT_SHA"
-    assert image in template["args"]
-    assert "--metadata-file=dist/beam/metadata.json" in template["args"]
+    assert image in script(template)
+    assert "--metadata-file=dist/beam/metadata.json" in script(template)
+    assert script(template).startswith('-c if [ "${_DEPLOY}" != true ]')
 
 
 def test_the_deploy_runs_in_order_after_the_images_and_only_in_deploy_builds() -> None:
@@ -104,7 +106,7 @@ def test_the_deploy_runs_in_order_after_the_images_and_only_in_deploy_builds() -
     assert order[-len(DEPLOY_STEPS) :] == DEPLOY_STEPS
     assert {"relay-image", "beam-image", "transform-image", "beam-template"} <= ancestors("apply")
     assert "apply" in ancestors("streaming-job") and "apply" in ancestors("transform-run")
-    assert "transform-run" in ancestors("grafana-publish")
+    assert {"transform-run", "grafana-token"} <= ancestors("grafana-publish")
     for name in DEPLOY_STEPS:
         assert script(steps()[name]).startswith('-c if [ "${_DEPLOY}" != true ]'), name
     assert build()["substitutions"]["_DEPLOY"] == "false"
@@ -136,10 +138,10 @@ def test_every_substitution_is_defined_and_none_is_a_secret() -> None:
     assert plain <= BUILT_IN
     for name, value in build()["substitutions"].items():
         assert not re.search(r"(?i)token|key|password|secret", f"{name}={value}")
-    [secret] = build()["availableSecrets"]["secretManager"]
-    assert secret["env"] == "GRAFANA_TOKEN" and secret["versionName"].endswith("/versions/latest")
-    users = [s["id"] for s in build()["steps"] if "secretEnv" in s]
-    assert users == ["grafana-publish"]
+    assert "availableSecrets" not in build()
+    readers = [s["id"] for s in build()["steps"] if "gcloud secrets" in script(s)]
+    assert readers == ["grafana-token"]  # a deploy step: pull-request builds read no secret
+    assert "rm -f .grafana-token" in script(steps()["grafana-publish"])
 
 
 def test_the_terraform_triggers_run_this_file_with_its_substitutions() -> None:

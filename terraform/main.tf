@@ -15,10 +15,8 @@
 # Eventarc's receiver). No service-account key exists anywhere.
 
 provider "google" {
-  project               = var.project_id
-  region                = var.region
-  billing_project       = var.project_id
-  user_project_override = true
+  project = var.project_id
+  region  = var.region
 }
 
 locals {

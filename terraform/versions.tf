@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.11" # write-only secret data (storage.tf)
 
   # State in a GCS bucket that `coinpulse deploy` creates before `terraform init`
   # (-backend-config=bucket=<bucket_prefix>-tfstate); `make tf-validate` needs none.

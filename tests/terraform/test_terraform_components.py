@@ -191,3 +191,13 @@ def test_log_based_metrics_match_the_loaders_log_lines() -> None:
     assert loaded.startswith('jsonPayload.message="object loaded" AND ')
     assert '"stream_prices"' in metrics["windows_loaded"]["filter"]
     assert '"dead_letters"' in metrics["dead_letters_loaded"]["filter"]
+
+
+def test_the_completeness_assertion_gets_every_value_its_sql_uses() -> None:
+    sql = (TERRAFORM / "modules/monitoring/missing_trades.sql").read_text()
+    placeholders = set(re.findall(r"\$\{(\w+)\}", sql))
+    transfer = module("monitoring").of_type("google_bigquery_data_transfer_config")
+    query = transfer["missing_trades"]["params"]["query"]
+    passed = set(re.findall(r"(\w+)\s*=", query.split("missing_trades.sql", 1)[1]))
+    assert placeholders == passed == {"project", "dataset", "lookback_hours", "settle_minutes"}
+    assert "stream_prices" in sql and sql.count("\nASSERT (") == 1

@@ -5,8 +5,11 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The BigQuery API emulator lives in a virtualenv of its own (tools/bqemulator/).
+BQEMU  := .venv-bqemu
+BQEMU_STAMP := $(BQEMU)/.installed
 
-.PHONY: install lock requirements package lint test test-unit test-integration test-e2e bench soak demo \
+.PHONY: install bq-emulator lock requirements package lint test test-unit test-integration test-e2e bench soak demo \
         tf-validate tf-check deploy clean
 
 $(STAMP): requirements.lock pyproject.toml
@@ -17,6 +20,13 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(BQEMU_STAMP): tools/bqemulator/requirements.txt $(STAMP)
+	@test -x $(BQEMU)/bin/python || $(PYTHON) -m venv $(BQEMU)
+	$(BIN)/uv pip install --quiet --python $(BQEMU)/bin/python -r tools/bqemulator/requirements.txt
+	@touch $(BQEMU_STAMP)
+
+bq-emulator: $(BQEMU_STAMP)  ## the BigQuery API emulator's virtualenv (.venv-bqemu)
 
 lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
@@ -37,16 +47,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: $(STAMP)
+test: $(STAMP) $(BQEMU_STAMP)
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit
 
-test-integration: $(STAMP)
+test-integration: $(STAMP) $(BQEMU_STAMP)
 	$(BIN)/python -m pytest -m integration
 
-test-e2e: $(STAMP)
+test-e2e: $(STAMP) $(BQEMU_STAMP)
 	$(BIN)/python -m pytest -m e2e
 
 bench: $(STAMP)
@@ -80,4 +90,4 @@ deploy: $(STAMP)  ## make deploy PROJECT=... REGION=... [TAG=...] [DRY_RUN=1]: b
 	  $(if $(TAG),--tag "$(TAG)") $(if $(DRY_RUN),--dry-run)
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BQEMU) $(CHECKOV_VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache

@@ -197,7 +197,7 @@ def run(args: argparse.Namespace, scope: completeness.Scope, path: Path, lake_ur
 def handle(args: argparse.Namespace) -> int:
     try:
         scope = verify.scope_from(args)
-        path = args.warehouse or warehouse_db.default_path()
+        path = verify.local_path(args)
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}: run the stack or coinpulse load")
         lake_uri = args.lake or stack_lake()

@@ -1,6 +1,8 @@
 """``coinpulse verify``: prove from trade ids that no trade is missing or counted twice.
 
-Reads the best row of every window of the local warehouse (coinpulse.windows) and,
+Reads the best row of every window of the local warehouse, or of BigQuery's production
+tables with ``--warehouse bigquery://PROJECT[/DATASET]`` (commands/verify_bigquery.py,
+the same SQL), and,
 per pair, reports the windows checked, the trades they hold and every range of trade
 ids that no window holds (within a window, or between two consecutive ones) or that
 two windows hold (coinpulse.completeness). The result is also written to
@@ -21,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from google.api_core.exceptions import GoogleAPIError
+from google.auth.exceptions import GoogleAuthError
 
-from coinpulse import completeness, schemas, symbols
-from commands import warehouse_db
+from coinpulse import bigquery_client, completeness, schemas, symbols
+from commands import verify_bigquery, warehouse_db
 
 RESULTS_TABLE = "completeness_checks"
 EXAMPLES = """\
@@ -31,6 +35,7 @@ examples:
   coinpulse verify
   coinpulse verify --symbols BTCUSDT,ETHUSDT --since 2026-05-18T12:00Z --until 2026-05-18T13:00Z
   coinpulse verify --json | jq '.pairs[] | select(.missing_trades > 0)'
+  coinpulse verify --warehouse bigquery://my-project --since 2026-05-18
 """
 
 
@@ -38,9 +43,9 @@ def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
     """--warehouse, --symbols, --since and --until: what a check covers (``scope_from``)."""
     parser.add_argument(
         "--warehouse",
-        type=Path,
         metavar="PATH",
-        help=f"the DuckDB warehouse (default: {warehouse_db.default_path()})",
+        help=f"the DuckDB warehouse (default: {warehouse_db.default_path()}); "
+        "verify also reads BigQuery: bigquery://PROJECT[/DATASET]",
     )
     parser.add_argument("--symbols", metavar="PAIRS", help="comma-separated pairs (default: all)")
     parser.add_argument(
@@ -79,6 +84,14 @@ def scope_from(args: argparse.Namespace) -> completeness.Scope:
     return completeness.Scope(pairs, since, until)
 
 
+def local_path(args: argparse.Namespace) -> Path:
+    """The DuckDB warehouse of --warehouse (default: the local one). Raises ValueError
+    for a BigQuery dataset, which only verify reads."""
+    if args.warehouse and args.warehouse.startswith(verify_bigquery.SCHEME):
+        raise ValueError(f"--warehouse {args.warehouse}: only verify reads BigQuery")
+    return Path(args.warehouse) if args.warehouse else warehouse_db.default_path()
+
+
 def check(path: Path, scope: completeness.Scope) -> list[completeness.PairResult]:
     """Run the check on a warehouse. Raises FileNotFoundError, warehouse_db.WarehouseBusy."""
     if not path.exists():
@@ -92,6 +105,26 @@ def check(path: Path, scope: completeness.Scope) -> list[completeness.PairResult
     return completeness.results(totals, ranges)
 
 
+def result_rows(
+    scope: completeness.Scope, found: list[completeness.PairResult], checked_at: datetime
+) -> list[dict[str, Any]]:
+    """One completeness_checks row per pair, by column name."""
+    return [
+        {
+            "checked_at": checked_at,
+            "symbol": result.symbol,
+            "since": scope.since,
+            "until": scope.until,
+            "windows": result.windows,
+            "trades": result.trades,
+            "missing_trades": result.missing,
+            "counted_twice": result.counted_twice,
+            "ranges": json.dumps([r.as_json() for r in result.ranges]),
+        }
+        for result in found
+    ]
+
+
 def record(
     path: Path,
     scope: completeness.Scope,
@@ -100,26 +133,15 @@ def record(
 ) -> None:
     """Write one row per pair to crypto_raw.completeness_checks (created if missing)."""
     table = f"{warehouse_db.RAW}.{RESULTS_TABLE}"
-    rows = [
-        (
-            checked_at,
-            result.symbol,
-            scope.since,
-            scope.until,
-            result.windows,
-            result.trades,
-            result.missing,
-            result.counted_twice,
-            json.dumps([r.as_json() for r in result.ranges]),
-        )
-        for result in found
-    ]
+    names = [field["name"] for field in schemas.fields(RESULTS_TABLE)]
+    rows = [[row[name] for name in names] for row in result_rows(scope, found, checked_at)]
     with warehouse_db.transaction(path) as connection:
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS {warehouse_db.RAW}")
         columns = schemas.duckdb_columns(RESULTS_TABLE)
         connection.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
         if rows:
-            connection.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            marks = ", ".join("?" for _ in names)
+            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
 
 def as_json(found: list[completeness.PairResult], checked_at: datetime) -> dict[str, Any]:
@@ -161,16 +183,38 @@ def lines(found: list[completeness.PairResult]) -> list[str]:
     return out
 
 
+Found = list[completeness.PairResult]
+
+
+def verify_local(args: argparse.Namespace, scope: completeness.Scope, at: datetime) -> Found:
+    """Check and record on the DuckDB warehouse. Raises FileNotFoundError, WarehouseBusy."""
+    path = local_path(args)
+    found = check(path, scope)
+    record(path, scope, found, at)
+    return found
+
+
+def verify_dataset(args: argparse.Namespace, scope: completeness.Scope, at: datetime) -> Found:
+    """Check and record on BigQuery. Raises ValueError and Google API errors."""
+    where = verify_bigquery.parse(args.warehouse)
+    client = bigquery_client.from_env(where.project)
+    found = verify_bigquery.check(where, scope, client)
+    verify_bigquery.record(where, result_rows(scope, found, at), client)
+    return found
+
+
 def handle(args: argparse.Namespace) -> int:
+    on_bigquery = bool(args.warehouse and args.warehouse.startswith(verify_bigquery.SCHEME))
+    checked_at = datetime.now(UTC)
     try:
         scope = scope_from(args)
-        path = args.warehouse or warehouse_db.default_path()
-        found = check(path, scope)
+        found = (verify_dataset if on_bigquery else verify_local)(args, scope, checked_at)
     except (ValueError, FileNotFoundError, warehouse_db.WarehouseBusy) as error:
         print(f"coinpulse verify: {error}", file=sys.stderr)
         return 2
-    checked_at = datetime.now(UTC)
-    record(path, scope, found, checked_at)
+    except (GoogleAPIError, GoogleAuthError, verify_bigquery.InsertRefused) as error:
+        print(f"coinpulse verify: BigQuery: {error}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(as_json(found, checked_at), indent=2))
     else:

@@ -1,7 +1,8 @@
 """Shared fixtures: the real Pub/Sub and GCS emulators on free ports.
 
-The lake samples (fixtures_lake.py), the CoinGecko fixtures (fixtures_coingecko.py) and
-the recorded pairs (fixtures_symbols.py) are plugins beside this file, shared by the
+The lake samples (fixtures_lake.py), the CoinGecko fixtures (fixtures_coingecko.py),
+the recorded pairs (fixtures_symbols.py) and the BigQuery emulator (fixtures_bigquery.py)
+are plugins beside this file, shared by the
 tests of every unit that needs them.
 """
 
@@ -16,7 +17,7 @@ import pytest
 
 from commands import localproc
 
-pytest_plugins = ["fixtures_lake", "fixtures_coingecko", "fixtures_symbols"]
+pytest_plugins = ["fixtures_lake", "fixtures_coingecko", "fixtures_symbols", "fixtures_bigquery"]
 
 
 @pytest.fixture(scope="session")

@@ -159,19 +159,33 @@ def lake_objects(bucket: gcs.Bucket) -> LakeObjects:
     return LakeObjects(gcs.Client())
 
 
-@pytest.fixture
-def windows_warehouse(tmp_path: Path, samples: Any) -> Any:
-    """``windows_warehouse(*(symbol, minute, first_id, last_id, count))``: a DuckDB file
-    holding one stream_prices row per tuple (the other columns from samples.window_row)."""
+WindowSpec = tuple[str, int, int, int, int]
 
-    def build(*windows: tuple[str, int, int, int, int]) -> Path:
-        path = tmp_path / "warehouse.duckdb"
+
+@pytest.fixture
+def window_rows(samples: Any) -> Any:
+    """``window_rows(*(symbol, minute, first_id, last_id, count))``: stream_prices rows as
+    the pipeline writes them (JSONL), one per tuple, the other columns from samples.window_row."""
+
+    def build(*windows: WindowSpec) -> bytes:
         rows = []
         for symbol, minute, first, last, count in windows:
             row = samples.window_row(symbol=symbol, minute=minute)
             row.update(first_trade_id=first, last_trade_id=last, trade_count=count)
             rows.append(row)
-        table = objects.read_table(samples.jsonl(*rows), lake.Target(lake.STREAM_PRICES))
+        return bytes(samples.jsonl(*rows))
+
+    return build
+
+
+@pytest.fixture
+def windows_warehouse(tmp_path: Path, window_rows: Any) -> Any:
+    """``windows_warehouse(*(symbol, minute, first_id, last_id, count))``: a DuckDB file
+    holding those window rows (``window_rows``) in crypto_raw.stream_prices."""
+
+    def build(*windows: WindowSpec) -> Path:
+        path = tmp_path / "warehouse.duckdb"
+        table = objects.read_table(window_rows(*windows), lake.Target(lake.STREAM_PRICES))
         with warehouse_db.transaction(path) as connection:
             create_tables(connection)
             connection.register("loaded", table)

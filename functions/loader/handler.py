@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
 from cloudevents.abstract import CloudEvent
-from google.api_core.client_options import ClientOptions
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import bigquery
 
-from coinpulse import lake, logs
+from coinpulse import bigquery_client, lake, logs
 from functions.loader import events, objects, quarantine
 from functions.loader.bigquery_warehouse import BigQueryWarehouse
 from functions.loader.store import GcsStore, ObjectStore
@@ -33,7 +29,6 @@ from functions.loader.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-BIGQUERY_ENDPOINT_ENV = "BIGQUERY_API_ENDPOINT"
 LOADED, ALREADY_LOADED, QUARANTINED = "loaded", "already_loaded", "quarantined"
 SKIPPED, SUPERSEDED, TOO_OLD, MALFORMED = "skipped", "superseded", "too_old", "malformed"
 
@@ -51,30 +46,10 @@ class Loader:
     now: Callable[[], datetime] = field(default=utc_now)
 
 
-def bigquery_client() -> bigquery.Client:
-    """A BigQuery client for ``BIGQUERY_PROJECT`` (default: the environment's project).
-
-    ``BIGQUERY_LOCATION`` sets the jobs' location. ``BIGQUERY_API_ENDPOINT`` points the
-    client at another BigQuery API (a local emulator) without credentials; that is the
-    only difference from production.
-    """
-    project = os.environ.get("BIGQUERY_PROJECT") or None
-    location = os.environ.get("BIGQUERY_LOCATION") or None
-    endpoint = os.environ.get(BIGQUERY_ENDPOINT_ENV)
-    if endpoint:
-        return bigquery.Client(
-            project=project or os.environ.get("GOOGLE_CLOUD_PROJECT"),
-            location=location,
-            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-            client_options=ClientOptions(api_endpoint=endpoint),
-        )
-    return bigquery.Client(project=project, location=location)
-
-
 @functools.cache
 def loader_from_env() -> Loader:
     """The process-wide loader: BigQuery and Cloud Storage, configured from the environment."""
-    return Loader(BigQueryWarehouse(bigquery_client()), GcsStore(gcs.Client()))
+    return Loader(BigQueryWarehouse(bigquery_client.from_env()), GcsStore(gcs.Client()))
 
 
 def handle(event: CloudEvent, loader: Loader) -> str:

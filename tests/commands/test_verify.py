@@ -81,3 +81,16 @@ def test_no_warehouse_exits_2_and_says_how_to_get_one(
 ) -> None:
     assert coinpulse_cli.main(["verify", "--warehouse", str(tmp_path / "none.duckdb")]) == 2
     assert "no warehouse" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("uri", ["bigquery://", "bigquery://p/d/extra"])
+def test_a_malformed_bigquery_address_is_a_usage_error(
+    uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert coinpulse_cli.main(["verify", "--warehouse", uri]) == 2
+    assert "bigquery://PROJECT" in capsys.readouterr().err
+
+
+def test_repair_refuses_a_bigquery_warehouse(capsys: pytest.CaptureFixture[str]) -> None:
+    assert coinpulse_cli.main(["repair", "--warehouse", "bigquery://p", "--lake", "x"]) == 2
+    assert "only verify reads BigQuery" in capsys.readouterr().err

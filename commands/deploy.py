@@ -65,6 +65,8 @@ examples:
 
 @dataclass(frozen=True)
 class Settings:
+    """What one deploy targets: the project, the region, the images' tag and names."""
+
     project: str
     region: str
     tag: str
@@ -215,15 +217,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add(
         "--repository",
         default="coinpulse",
-        help="Artifact Registry repository (default: %(default)s)",
-    )
-    add(
-        "--max-workers", type=int, default=1, help="Dataflow workers at most (default: %(default)s)"
-    )
-    add(
-        "--machine-type",
-        default="n1-standard-2",
-        help="Dataflow worker machine type (default: %(default)s)",
+        help="Artifact Registry repository (default: %(default)s); the Dataflow worker type and "
+        "count are Terraform variables (dataflow_machine_type, dataflow_max_workers)",
     )
     add("--grafana-url", help="Grafana URL for coinpulse grafana publish (default: its own)")
     add("--dry-run", action="store_true", help="print every command, in order, and run none")

@@ -175,3 +175,10 @@ def test_execute_stops_at_the_first_failure() -> None:
         execute(deploy.plan(settings), recorder, lambda line: None)
     assert recorder.started()[-1].startswith("terraform -chdir=terraform init")
     assert recorder.started()[1].startswith("gcloud storage buckets create gs://acme-prod-tfstate")
+
+
+def test_make_deploy_passes_project_region_tag_and_dry_run_through() -> None:
+    makefile = (deploy.ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ndeploy:", 1)[1].split("\n\n", 1)[0]
+    assert 'coinpulse deploy --project "$(PROJECT)" --region "$(REGION)"' in recipe
+    assert '$(if $(TAG),--tag "$(TAG)")' in recipe and "$(if $(DRY_RUN),--dry-run)" in recipe

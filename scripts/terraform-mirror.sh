@@ -24,6 +24,11 @@ version=8.0.0
 module=github.com/hashicorp/terraform-provider-google
 source_version=v1.20.1-0.20260828184646-f3721fb45fa3
 
+if ! command -v go >/dev/null; then
+  echo "terraform-mirror: Go is needed to build the provider (its go.mod asks for Go 1.26); none on PATH" >&2
+  exit 2
+fi
+
 platform=$(go env GOOS)_$(go env GOARCH)
 target_dir="$mirror/registry.terraform.io/hashicorp/google/$version/$platform"
 binary="$target_dir/terraform-provider-google_v$version"

@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed
 BQEMU  := .venv-bqemu
 BQEMU_STAMP := $(BQEMU)/.installed
 
-.PHONY: install bq-emulator lock requirements package lint test test-unit test-integration test-e2e bench soak demo clean
+.PHONY: install bq-emulator lock requirements package lint test test-unit test-integration test-e2e bench soak demo \
+        tf-validate tf-check deploy clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,5 +68,26 @@ soak: $(STAMP)  ## 20 minutes of the local stack with every fault on, kills, the
 demo: $(STAMP)
 	$(BIN)/coinpulse demo
 
+# checkov pins its own dependency tree, which clashes with requirements.lock: its own venv.
+CHECKOV_VENV := .venv-checkov
+CHECKOV      := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_PIN  := checkov==3.3.30
+
+$(CHECKOV): | $(STAMP)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python $(CHECKOV_PIN)
+
+tf-validate:  ## terraform fmt -check, init -backend=false, validate with the real google provider
+	terraform fmt -check -recursive terraform
+	scripts/terraform-validate.sh
+
+tf-check: $(STAMP) $(CHECKOV)  ## checkov (no failed check; every skip carries its reason) and the HCL tests
+	$(CHECKOV) -d terraform --framework terraform --compact --quiet --skip-download
+	$(BIN)/python -m pytest -m unit tests/terraform
+
+deploy: $(STAMP)  ## make deploy PROJECT=... REGION=... [TAG=...] [DRY_RUN=1]: build, apply, deploy
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/coinpulse deploy --project "$(PROJECT)" --region "$(REGION)" \
+	  $(if $(TAG),--tag "$(TAG)") $(if $(DRY_RUN),--dry-run)
+
 clean:
-	rm -rf $(VENV) $(BQEMU) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BQEMU) $(CHECKOV_VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache

@@ -45,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "refill missing trade ids from Binance REST and rewrite their minutes",
     ),
     "package": ("commands.package", "build every deployable artifact under dist/"),
+    "deploy": (
+        "commands.deploy",
+        "build, apply and deploy everything into a Google Cloud project",
+    ),
     "verify": (
         "commands.verify",
         "prove from trade ids that no trade is missing or counted twice",

@@ -5,7 +5,10 @@ core package (``coinpulse/``), the unit's own code and its pinned requirements,
 and nothing of the other units, the stand-ins or the local stack:
 
 - ``dist/functions/loader/`` and ``dist/functions/coingecko/``: Cloud Run functions
-  sources, ``main.py`` at the root (``gcloud functions deploy --source ...``);
+  sources, ``main.py`` at the root (``gcloud functions deploy --source ...``), each also
+  zipped beside it as ``dist/functions/<name>.zip``, the object Terraform uploads: the
+  zip is byte-for-byte the same for the same files (sorted entries, fixed times and
+  modes), so its hash, which names the object, changes only when the source does;
 - ``dist/relay/``: the relay's Docker build context (``docker build dist/relay``,
   ``gcloud run deploy --source dist/relay``);
 - ``dist/beam/``: the Dataflow Flex Template's build context (``gcloud dataflow
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE = "coinpulse"
 # Never copied: bytecode and tool caches, and the unit files that go to the root.
 IGNORED = ("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache", "requirements.in")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Artifact:
     packages: tuple[str, ...]  # repository folders copied to the same path
     files: dict[str, str] = field(default_factory=dict)  # artifact path -> repository path
     leave_out: tuple[str, ...] = ()  # names inside the packages that are not shipped
+    zipped: bool = False  # also written as <name>.zip beside the directory
 
     def build(self, dist: Path) -> Path:
         """(Re)build the artifact under ``dist``; returns its directory."""
@@ -46,11 +52,25 @@ class Artifact:
         for placed, source in self.files.items():
             (target / placed).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / source, target / placed)
+        if self.zipped:
+            write_zip(target, target.with_suffix(".zip"))
         return target
 
     def _placed(self) -> list[str]:
         """File names that ``files`` moves to the artifact's root, left out of the copies."""
         return [Path(source).name for placed, source in self.files.items() if "/" not in placed]
+
+
+def write_zip(directory: Path, archive: Path) -> None:
+    """Zip a directory's files, paths relative to it, reproducibly; replaced atomically."""
+    partial = archive.with_name(archive.name + ".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            entry = zipfile.ZipInfo(path.relative_to(directory).as_posix(), ZIP_TIME)
+            entry.external_attr = 0o644 << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(entry, path.read_bytes())
+    partial.replace(archive)
 
 
 def function(family: str) -> Artifact:
@@ -63,6 +83,7 @@ def function(family: str) -> Artifact:
             "requirements.txt": f"functions/{family}/requirements.txt",
             "functions/__init__.py": "functions/__init__.py",
         },
+        zipped=True,
     )
 
 

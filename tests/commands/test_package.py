@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import re
+import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -84,6 +87,30 @@ def test_a_rebuild_leaves_nothing_stale(tmp_path: Path) -> None:
     stale.write_text("")
     package.build_all(tmp_path)
     assert not stale.exists()
+
+
+def test_each_function_zip_holds_its_directory_with_main_at_the_root(dist: Path) -> None:
+    for family in ("loader", "coingecko"):
+        directory = dist / "functions" / family
+        with zipfile.ZipFile(dist / "functions" / f"{family}.zip") as bundle:
+            names = bundle.namelist()
+            assert names == sorted(names) and "main.py" in names
+            expected = {
+                p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()
+            }
+            assert set(names) == expected
+            assert bundle.read("main.py") == (directory / "main.py").read_bytes()
+
+
+def test_the_zip_depends_on_the_files_content_only(dist: Path, tmp_path: Path) -> None:
+    directory = shutil.copytree(dist / "functions" / "loader", tmp_path / "loader")
+    package.write_zip(directory, tmp_path / "first.zip")
+    os.utime(directory / "main.py", (1_000_000_000, 1_000_000_000))  # another mtime, same bytes
+    package.write_zip(directory, tmp_path / "second.zip")
+    assert (tmp_path / "first.zip").read_bytes() == (tmp_path / "second.zip").read_bytes()
+    (directory / "main.py").write_bytes((directory / "main.py").read_bytes() + b"\n")
+    package.write_zip(directory, tmp_path / "third.zip")
+    assert (tmp_path / "third.zip").read_bytes() != (tmp_path / "first.zip").read_bytes()
 
 
 def test_the_relay_context_builds_a_non_root_image_that_starts_the_relay(dist: Path) -> None:

@@ -33,8 +33,7 @@ def test_run_loads_both_tables_and_a_rerun_changes_no_counts(
     day, markets_object, ohlc_object = paths()
     key = "CG-cli-secret-9001"
     with spawn_standin(tmp_path / "standin.log", "--api-key", key) as base_url:
-        args = ("coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir))
-        args += ("--date", day)
+        args = ("coingecko", "run", "--base-url", base_url, "--lake", str(lake_dir), "--date", day)
         env = {"COINPULSE_HOME": str(tmp_path), "COINGECKO_API_KEY": key}
         first = run_cli(*args, **env)
         assert first.returncode == 0, first.stderr

@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "load every object under a lake prefix into the warehouse, exactly once",
     ),
     "demo": ("commands.demo", "run the whole streaming lane locally"),
+    "dashboard": (
+        "commands.dashboard",
+        "serve live candles and the market panels over the warehouse's marts",
+    ),
     "repair": (
         "commands.repair",
         "refill missing trade ids from Binance REST and rewrite their minutes",

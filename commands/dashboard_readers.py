@@ -61,7 +61,13 @@ def duckdb_reader(path: Path, wait: float = DUCKDB_LOCK_WAIT_SECONDS) -> Reader:
 
 
 def _parameter(name: str, value: Value) -> bigquery.ScalarQueryParameter:
-    kind = "TIMESTAMP" if isinstance(value, datetime) else "INT64" if isinstance(value, int) else "STRING"
+    kind = (
+        "TIMESTAMP"
+        if isinstance(value, datetime)
+        else "INT64"
+        if isinstance(value, int)
+        else "STRING"
+    )
     return bigquery.ScalarQueryParameter(name, kind, value)
 
 

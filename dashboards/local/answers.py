@@ -44,9 +44,7 @@ class Answers:
     def __init__(self, reader: Reader, kept: int = KEPT_ANSWERS) -> None:
         self._reader = reader
         self._kept = kept
-        self._last: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], list[Row]] = (
-            OrderedDict()
-        )
+        self._last: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], list[Row]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod

@@ -57,9 +57,7 @@ def _json(request: web.Request, payload: object, status: int = 200) -> web.Respo
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if status == 200 and request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers=headers)
-    return web.Response(
-        body=body, status=status, content_type="application/json", headers=headers
-    )
+    return web.Response(body=body, status=status, content_type="application/json", headers=headers)
 
 
 def _symbol(request: web.Request) -> str:

@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 BQEMU  := .venv-bqemu
 BQEMU_STAMP := $(BQEMU)/.installed
 
-.PHONY: install bq-emulator lock requirements package lint test test-unit test-integration test-e2e bench soak demo clean
+.PHONY: install bq-emulator browser screenshots lock requirements package lint test test-unit test-integration test-e2e bench soak demo clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ $(BQEMU_STAMP): tools/bqemulator/requirements.txt $(STAMP)
 	@touch $(BQEMU_STAMP)
 
 bq-emulator: $(BQEMU_STAMP)  ## the BigQuery API emulator's virtualenv (.venv-bqemu)
+
+# Debian's Chromium for the dashboard's browser tests and benchmark (installed once, as root).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -x $(CHROMIUM) || { echo "no Chromium at $(CHROMIUM): apt-get install chromium (as root)"; exit 1; }
+
+screenshots: $(STAMP) browser  ## the dashboard's screenshots in docs/images/
+	$(BIN)/python -m commands.dashboard_screenshots docs/images
 
 lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
@@ -46,7 +55,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: $(STAMP) $(BQEMU_STAMP)
+test: $(STAMP) $(BQEMU_STAMP) browser
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)
@@ -55,10 +64,10 @@ test-unit: $(STAMP)
 test-integration: $(STAMP) $(BQEMU_STAMP)
 	$(BIN)/python -m pytest -m integration
 
-test-e2e: $(STAMP) $(BQEMU_STAMP)
+test-e2e: $(STAMP) $(BQEMU_STAMP) browser
 	$(BIN)/python -m pytest -m e2e
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(BIN)/coinpulse bench
 
 soak: $(STAMP)  ## 20 minutes of the local stack with every fault on, kills, then the truth

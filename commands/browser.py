@@ -126,8 +126,14 @@ class Page:
     async def goto(self, url: str) -> None:
         await self.send("Page.navigate", url=url)
 
-    async def screenshot(self, path: Path) -> None:
-        shot = await self.send("Page.captureScreenshot", format="png")
+    async def screenshot(self, path: Path, whole_page: bool = False) -> None:
+        """A PNG of the viewport, or of the whole page however long."""
+        options: dict[str, Any] = {"format": "png"}
+        if whole_page:
+            size = (await self.send("Page.getLayoutMetrics"))["cssContentSize"]
+            clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+            options.update(captureBeyondViewport=True, clip=clip)
+        shot = await self.send("Page.captureScreenshot", **options)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))
 

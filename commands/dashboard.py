@@ -20,7 +20,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiohttp import web
@@ -33,6 +36,7 @@ from dashboards.local.server import Dashboard
 
 DEFAULT_PORT = 8090  # beside the local stack's 8085-8089
 HOST = "127.0.0.1"
+START_TIMEOUT_SECONDS = 60.0  # imports on two busy cores, then the first answer
 SCHEME = "bigquery://"
 EXAMPLES = """\
 examples:
@@ -101,3 +105,31 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     asyncio.run(serve(dashboard, args.port))
     return 0
+
+
+def command(warehouse: Path | str, port: int) -> list[str]:
+    """``coinpulse dashboard`` over ``warehouse`` on ``port``, with this interpreter."""
+    return [
+        sys.executable,
+        "-m",
+        "commands.main",
+        "dashboard",
+        "--warehouse",
+        str(warehouse),
+        "--port",
+        str(port),
+    ]
+
+
+@contextmanager
+def serving(warehouse: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``coinpulse dashboard`` as a child process, answering, until exit.
+
+    Raises RuntimeError when it exits while starting, TimeoutError when it does not answer.
+    """
+    process = localproc.spawn(command(warehouse, port), log)
+    try:
+        localproc.wait_until(f"http://{HOST}:{port}/api/config", process, START_TIMEOUT_SECONDS)
+        yield process
+    finally:
+        localproc.stop(process)

@@ -53,7 +53,7 @@ def duckdb_reader(path: Path, wait: float = DUCKDB_LOCK_WAIT_SECONDS) -> Reader:
             raise Unavailable(f"{path} is busy (a load or a dbt build is writing)") from None
         except duckdb.CatalogException:
             tables = ", ".join(query.tables)
-            raise Unavailable(f"{tables}: not in the warehouse yet (built by dbt)") from None
+            raise Unavailable(f"{tables}: not in the warehouse yet") from None
         except duckdb.IOException as error:
             raise Unavailable(f"{path}: {error}") from None
 

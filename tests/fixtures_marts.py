@@ -14,8 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from coinpulse import schemas
-from commands import duckdb_warehouse, warehouse_db
+from commands import warehouse_db
 from commands.bench import marts
 
 PAIRS = ("BTCUSDT", "ETHUSDT", "ADAUSDT")
@@ -28,9 +27,7 @@ MISSING_BTC_TRADES = 2
 def fill(connection: duckdb.DuckDBPyConnection, start: datetime = START) -> None:
     """Marts of PAIRS over MINUTES from ``start``, the raw tables, verify's results."""
     marts.generate(connection, PAIRS, start, MINUTES)
-    duckdb_warehouse.create_tables(connection)
-    columns = schemas.duckdb_columns("completeness_checks")
-    connection.execute(f"CREATE TABLE IF NOT EXISTS crypto_raw.completeness_checks ({columns})")
+    marts.create_raw(connection)
     for pair in PAIRS:
         missing = MISSING_BTC_TRADES if pair == "BTCUSDT" else 0
         connection.execute(

@@ -16,7 +16,8 @@ from datetime import datetime
 
 import duckdb
 
-from coinpulse import symbols
+from coinpulse import schemas, symbols
+from commands import duckdb_warehouse
 
 MART = "crypto_mart"
 PRICE = "DECIMAL(38, 9)"
@@ -65,6 +66,13 @@ def create(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {MART}")
     for table, columns in COLUMNS.items():
         connection.execute(f"CREATE TABLE IF NOT EXISTS {MART}.{table} ({columns})")
+
+
+def create_raw(connection: duckdb.DuckDBPyConnection) -> None:
+    """The raw tables the health view reads (the loader's and verify's), where missing."""
+    duckdb_warehouse.create_tables(connection)
+    columns = schemas.duckdb_columns("completeness_checks")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS crypto_raw.completeness_checks ({columns})")
 
 
 def _pairs_sql(pairs: tuple[str, ...]) -> str:

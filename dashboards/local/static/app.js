@@ -43,6 +43,8 @@
     refreshes: 0,
     candles: () => candleSeries.data().map((bar) => ({ ...bar })),
     volumes: () => volumeSeries.data().map((bar) => ({ ...bar })),
+    candleOptions: () => candleSeries.options(),
+    background: () => candleChart.options().layout.background.color,
     state,
   };
   window.coinpulse = page;
@@ -50,16 +52,19 @@
   const $ = (id) => document.getElementById(id);
   const colour = (name) => $(name).value;
 
-  function chartOptions(theme, extra = {}) {
+  // logarithmic: the average-price chart, where BTC near 80,000 and ADA near 0.25 share an axis.
+  function chartOptions(theme, logarithmic = false) {
     const look = THEMES[theme];
+    const scale = logarithmic
+      ? { mode: LC.PriceScaleMode.Logarithmic, scaleMargins: { top: 0.12, bottom: 0.08 } }
+      : {};
     return {
       autoSize: true,
       layout: { background: { type: "solid", color: look.background }, textColor: look.text },
       grid: { vertLines: { color: look.grid }, horzLines: { color: look.grid } },
       timeScale: { timeVisible: true, secondsVisible: false, borderColor: look.grid },
-      rightPriceScale: { borderColor: look.grid },
+      rightPriceScale: { borderColor: look.grid, ...scale },
       localization: { priceFormatter: Format.price },
-      ...extra,
     };
   }
 
@@ -74,12 +79,7 @@
   });
   volumeSeries.priceScale().applyOptions({ scaleMargins: { top: 0.78, bottom: 0 } });
 
-  const priceChart = LC.createChart(
-    $("prices"),
-    chartOptions(state.theme, {
-      rightPriceScale: { mode: LC.PriceScaleMode.Logarithmic },
-    }),
-  );
+  const priceChart = LC.createChart($("prices"), chartOptions(state.theme, true));
 
   function applyColours() {
     candleSeries.applyOptions({
@@ -104,7 +104,7 @@
     document.body.className = theme;
     $("theme").textContent = theme === "dark" ? "Light theme" : "Dark theme";
     candleChart.applyOptions(chartOptions(theme));
-    priceChart.applyOptions(chartOptions(theme, { rightPriceScale: { mode: LC.PriceScaleMode.Logarithmic } }));
+    priceChart.applyOptions(chartOptions(theme, true));
   }
 
   async function getJSON(path) {

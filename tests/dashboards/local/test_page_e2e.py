@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import duckdb
@@ -41,7 +42,7 @@ async def page(url: str, tmp_path: Path) -> AsyncIterator[browser.Page]:
         yield page
 
 
-def stored(path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+def stored(path: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(path), read_only=True) as connection:
         return connection.execute(sql, list(params)).fetchall()
 
@@ -68,7 +69,7 @@ async def test_the_page_shows_every_pair_s_latest_price(
             "ORDER BY window_start DESC LIMIT 1",
             pair,
         )
-        assert shown_price(float(close)) in await tile_text(page, pair)  # type: ignore[arg-type]
+        assert shown_price(float(close)) in await tile_text(page, pair)
 
 
 async def test_switching_timeframe_changes_the_candles(
@@ -87,8 +88,7 @@ async def test_switching_timeframe_changes_the_candles(
         pair,
     )
     assert [(c["time"], c["open"], c["close"]) for c in hours] == [
-        (t, float(o), float(c))
-        for t, o, c in expected  # type: ignore[arg-type]
+        (t, float(o), float(c)) for t, o, c in expected
     ]
     assert "1h" in await page.evaluate("document.getElementById('legend').innerText")
 

@@ -6,8 +6,9 @@ five timeframes); building them through the pipeline would take hours, so this
 writes the mart tables directly: a deterministic price path per pair (a slow
 wave, a faster one and a hashed jitter), minute candles from it, every longer
 timeframe rolled up from the minutes as the marts roll them up (open of the first
-minute, close of the last, extremes, sums), hourly volatility, and a day's market
-context per pair. Deterministic: the same arguments give the same rows.
+minute, close of the last, extremes, sums), hourly volatility and pipeline health
+(a few missing ids and late trades), and a day's market context per pair.
+Deterministic: the same arguments give the same rows.
 """
 
 from __future__ import annotations
@@ -44,7 +45,13 @@ COLUMNS = {
         "hourly_low DOUBLE, hourly_high DOUBLE, hourly_range_pct DOUBLE, "
         "avg_price_stddev DOUBLE, window_count BIGINT, avg_candle_range DOUBLE, "
         "avg_candle_change_pct DOUBLE, bullish_candles BIGINT, bearish_candles BIGINT, "
-        "total_candles BIGINT, composite_volatility_score DOUBLE"
+        "total_candles BIGINT, composite_volatility_score DOUBLE, realized_volatility_pct DOUBLE"
+    ),
+    "mart_pipeline_health": (
+        "symbol VARCHAR NOT NULL, window_hour TIMESTAMPTZ NOT NULL, windows_present BIGINT, "
+        "trades BIGINT, missing_trade_ids BIGINT, trade_ids_counted_twice BIGINT, "
+        "late_trades BIGINT, dead_letters BIGINT, max_emit_lag_seconds DOUBLE, "
+        "max_load_lag_seconds DOUBLE"
     ),
 }
 # Rollups of the minutes: the contract's timeframes and their lengths in minutes.
@@ -102,7 +109,7 @@ WITH path AS (
          (hash(p.symbol, m.i) % 1000) / 1000.0 AS jitter
   FROM {_pairs_sql(pairs)} CROSS JOIN range($minutes) AS m(i)
 )
-SELECT symbol, coin_id, ticker, rank, window_start,
+SELECT symbol, coin_id, ticker, rank, window_start, i, jitter,
        round(p0, 9)::{PRICE} AS open_price, round(p1, 9)::{PRICE} AS close_price,
        round(greatest(p0, p1) * (1 + 0.0004 * jitter), 9)::{PRICE} AS high_price,
        round(least(p0, p1) * (1 - 0.0004 * jitter), 9)::{PRICE} AS low_price,
@@ -138,7 +145,16 @@ SELECT symbol, date_trunc('hour', window_start) AS hour, avg(avg_price), min(low
        count(*) FILTER (WHERE close_price >= open_price),
        count(*) FILTER (WHERE close_price < open_price), count(*),
        round((max(high_price) - min(low_price)) / min(low_price) * 100
-             + abs(avg((close_price - open_price) / open_price * 100)), 4)
+             + abs(avg((close_price - open_price) / open_price * 100)), 4),
+       sqrt(sum(ln(close_price / open_price) ^ 2)) * 100
+FROM minutes GROUP BY symbol, hour"""
+    )
+    connection.execute(
+        f"""
+INSERT INTO {MART}.mart_pipeline_health
+SELECT symbol, date_trunc('hour', window_start) AS hour, count(*), sum(trade_count),
+       count(*) FILTER (WHERE hash(symbol, i) % 997 = 0), 0,
+       count(*) FILTER (WHERE hash(symbol, i) % 251 = 0), 0, 2.5 + max(jitter), 60 + max(jitter)
 FROM minutes GROUP BY symbol, hour"""
     )
 

@@ -24,6 +24,8 @@ TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")
 MAX_CANDLES = 1500
 # The average-price panel's first read: the last day of minutes before the newest.
 PRICE_HOURS = 24
+# The pipeline-health totals cover the last day of hours before the newest.
+HEALTH_HOURS = 24
 # Hourly candles in the day's-candles table.
 DAY_CANDLES = 24
 # The latest-prices panel compares each pair's newest window with the one before it
@@ -162,11 +164,12 @@ ORDER BY symbol, window_start"""
 
 
 def volatility(d: Dialect) -> Query:
-    """Each pair's newest hourly volatility score."""
+    """Each pair's newest hourly volatility: the seed's composite score and the realized
+    volatility of its one-minute returns."""
     table = d.table(MART, "mart_volatility")
     sql = f"""
 SELECT symbol, {d.epoch("window_hour")} AS time, composite_volatility_score AS score,
-       hourly_range_pct, window_count
+       realized_volatility_pct, hourly_range_pct, window_count
 FROM {table}
 WHERE composite_volatility_score IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY window_hour DESC) = 1
@@ -225,4 +228,21 @@ SELECT stage, reason, count(*) AS letters, {d.epoch("max(received_at)")} AS newe
 FROM {table}
 GROUP BY stage, reason
 ORDER BY letters DESC, stage, reason"""
+    return Query(sql, {}, (table,))
+
+
+def pipeline_health(d: Dialect) -> Query:
+    """Each pair's last HEALTH_HOURS of crypto_mart.mart_pipeline_health: windows, trades,
+    missing ids, ids counted twice, late trades, dead letters, the worst load lag."""
+    table = d.table(MART, "mart_pipeline_health")
+    start = d.hours_before(f"(SELECT max(window_hour) FROM {table})", HEALTH_HOURS)
+    sql = f"""
+SELECT symbol, count(*) AS hours, sum(windows_present) AS windows, sum(trades) AS trades,
+       sum(missing_trade_ids) AS missing_trade_ids,
+       sum(trade_ids_counted_twice) AS trade_ids_counted_twice, sum(late_trades) AS late_trades,
+       sum(dead_letters) AS dead_letters, max(max_load_lag_seconds) AS max_load_lag_seconds
+FROM {table}
+WHERE window_hour > {start}
+GROUP BY symbol
+ORDER BY symbol"""
     return Query(sql, {}, (table,))

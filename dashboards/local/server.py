@@ -6,7 +6,8 @@
     GET /api/prices[?since=EPOCH]      average price per minute, every pair
     GET /api/volatility          each pair's newest hourly volatility score
     GET /api/day-candles?symbol=BTCUSDT   the last hourly candles, direction marked
-    GET /api/health              freshness, verify's results, dead letters
+    GET /api/health              freshness, verify's results, the last day's pipeline
+                                 health per pair, dead letters
 
 Answers are ``{"rows": [...], "stale": bool}`` (stale: the warehouse could not
 answer and these are the last good rows, answers.py); /api/health holds one such
@@ -98,6 +99,7 @@ class Dashboard:
         parts = {
             "freshness": queries.freshness(self.dialect),
             "completeness": queries.completeness(self.dialect),
+            "pipeline": queries.pipeline_health(self.dialect),
             "dead_letters": queries.dead_letters(self.dialect),
         }
         shown: dict[str, Any] = {}

@@ -239,7 +239,10 @@
       $("volatility"),
       rows,
       (row) => row.score,
-      (row) => `${row.score.toFixed(4)}`,
+      (row) =>
+        row.realized_volatility_pct === null || row.realized_volatility_pct === undefined
+          ? row.score.toFixed(4)
+          : `${row.score.toFixed(4)} (realized ${row.realized_volatility_pct.toFixed(2)} %)`,
       (row, share) => Panels.gradient(share),
       "No hourly scores in crypto_mart.mart_volatility yet.",
     );
@@ -295,6 +298,19 @@
         ["Missing trades", (row) => Format.count(row.missing_trades), (row) => flag(row.missing_trades)],
         ["Counted twice", (row) => Format.count(row.counted_twice), (row) => flag(row.counted_twice)],
       ], rows, () => "", "coinpulse verify has not run yet."),
+    );
+    part($("pipeline"), health.pipeline, (rows) =>
+      Panels.table($("pipeline"), [
+        ["Pair", (row) => row.symbol],
+        ["Hours", (row) => Format.count(row.hours)],
+        ["Windows", (row) => Format.count(row.windows)],
+        ["Trades", (row) => Format.count(row.trades)],
+        ["Missing ids", (row) => Format.count(row.missing_trade_ids), (row) => flag(row.missing_trade_ids)],
+        ["Counted twice", (row) => Format.count(row.trade_ids_counted_twice), (row) => flag(row.trade_ids_counted_twice)],
+        ["Late trades", (row) => Format.count(row.late_trades), (row) => flag(row.late_trades)],
+        ["Dead letters", (row) => Format.count(row.dead_letters), (row) => flag(row.dead_letters)],
+        ["Worst load lag", (row) => (row.max_load_lag_seconds === null ? "–" : `${row.max_load_lag_seconds.toFixed(0)} s`)],
+      ], rows, () => "", "No hours in the mart yet."),
     );
     part($("dead-letters"), health.dead_letters, (rows) =>
       Panels.table($("dead-letters"), [

@@ -163,6 +163,10 @@ async def test_the_health_tab_shows_verify_s_results_and_the_dead_letters(
         " cell.parentElement.firstChild.innerText + ' ' + cell.innerText)"
     )
     assert flagged == [f"BTCUSDT {MISSING_BTC_TRADES}"]
+    hours = await page.evaluate(
+        "[...document.querySelectorAll('#pipeline tbody tr')].map((row) => row.innerText)"
+    )
+    assert [row.split("\t")[0] for row in hours] == sorted(PAIRS)
     letters = await page.evaluate("document.getElementById('dead-letters').innerText")
     assert "unparseable_frame" in letters
     shown = "(id) => getComputedStyle(document.getElementById(id)).display"

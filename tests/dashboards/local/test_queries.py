@@ -161,3 +161,24 @@ def test_an_unknown_timeframe_is_refused(text: str | None) -> None:
 def test_since_must_be_epoch_seconds(text: str) -> None:
     with pytest.raises(BadRequest, match="epoch seconds"):
         queries.since(text)
+
+
+def test_pipeline_health_totals_each_pair_s_last_day_of_hours(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
+    connection.execute(
+        "INSERT INTO crypto_mart.mart_pipeline_health (symbol, window_hour, windows_present, "
+        "trades, missing_trade_ids, late_trades) VALUES ('BTCUSDT', ?, 60, 600, 1000, 1000)",
+        [START - timedelta(hours=23)],  # 26 hours before the newest hour: outside the day
+    )
+    totals = {r["symbol"]: r for r in rows(connection, queries.pipeline_health(DUCKDB))}
+    assert sorted(totals) == sorted(PAIRS)
+    for pair, total in totals.items():
+        stored = connection.execute(
+            "SELECT count(*), sum(windows_present), sum(missing_trade_ids), sum(late_trades) "
+            "FROM crypto_mart.mart_pipeline_health WHERE symbol = ? AND window_hour >= ?",
+            [pair, START],
+        ).fetchone()
+        shown = (total["hours"], total["windows"], total["missing_trade_ids"], total["late_trades"])
+        assert shown == stored
+        assert total["windows"] == MINUTES

@@ -3,7 +3,8 @@
 Each turns a ``dashboards.local.queries.Query`` into rows of plain values, or raises
 ``Unavailable`` saying why not, so the dashboard serves its last good answer:
 
-- DuckDB: one read-only connection per query (commands.warehouse_db), waiting at most
+- DuckDB: a read-only connection (commands.warehouse_db) shared by the queries of one
+  page refresh and closed right after (``SharedReads``), waiting at most
   DUCKDB_LOCK_WAIT_SECONDS for a writer (a load, a dbt build) to finish; a missing file
   or a mart not built yet is Unavailable too.
 - BigQuery: a query job with named parameters, with the caller's credentials
@@ -14,7 +15,10 @@ Each turns a ``dashboards.local.queries.Query`` into rows of plain values, or ra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,23 +36,85 @@ from dashboards.local.queries import Query, Value
 # last good answer; a dbt build of the local marts holds the lock for a few seconds.
 DUCKDB_LOCK_WAIT_SECONDS = 3.0
 BIGQUERY_TIMEOUT_SECONDS = 30.0  # one panel's query job, start to rows
+# A page refresh's queries arrive within a few tens of milliseconds of each other; a
+# loader's or dbt's open retries with backoff of up to 1 s (commands/warehouse_db.py).
+IDLE_SECONDS = 0.2
+HOLD_SECONDS = 1.0
 
 
 def _rows(names: Sequence[str], values: Sequence[Sequence[Any]]) -> list[Row]:
     return [dict(zip(names, row, strict=True)) for row in values]
 
 
+class SharedReads:
+    """One read-only connection shared by the queries of a page refresh, then closed.
+
+    Opening the file costs tens of milliseconds, more than most panels' queries, and a
+    refresh asks several at once. The first query opens the connection; queries that
+    come while it is open use it (a cursor each, so threads do not share one); it is
+    closed once no query used it for IDLE_SECONDS, and not reused past HOLD_SECONDS, so
+    a writer waits at most about that long for this reader.
+    """
+
+    def __init__(self, path: Path, wait: float) -> None:
+        self.path = path
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._opened = self._last_used = 0.0
+        self._users = 0
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the shared connection. Raises WarehouseBusy, duckdb.IOException."""
+        with self._lock:
+            if self._connection is None:
+                self._connection = warehouse_db.open_read_only(self.path, self.wait)
+                self._opened = time.monotonic()
+            self._users += 1
+            cursor = self._connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+            self._release()
+
+    def _release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            self._last_used = time.monotonic()
+            if self._users == 0:
+                if self._last_used - self._opened >= HOLD_SECONDS:
+                    self._close()
+                else:
+                    timer = threading.Timer(IDLE_SECONDS, self._close_when_idle)
+                    timer.daemon = True
+                    timer.start()
+
+    def _close_when_idle(self) -> None:
+        with self._lock:
+            idle = time.monotonic() - self._last_used >= IDLE_SECONDS * 0.9
+            if self._users == 0 and idle:
+                self._close()
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 def duckdb_reader(path: Path, wait: float = DUCKDB_LOCK_WAIT_SECONDS) -> Reader:
     """Rows from the DuckDB warehouse at ``path``."""
+    shared = SharedReads(path, wait)
 
     def read(query: Query) -> list[Row]:
         if not path.exists():
             raise Unavailable(f"no warehouse at {path} yet")
         try:
-            with warehouse_db.read(path, wait) as connection:
-                cursor = connection.execute(query.sql, query.params)
-                names = [column[0] for column in cursor.description or ()]
-                return _rows(names, cursor.fetchall())
+            with shared.cursor() as cursor:
+                result = cursor.execute(query.sql, query.params)
+                names = [column[0] for column in result.description or ()]
+                return _rows(names, result.fetchall())
         except warehouse_db.WarehouseBusy:
             raise Unavailable(f"{path} is busy (a load or a dbt build is writing)") from None
         except duckdb.CatalogException:

@@ -7,8 +7,9 @@ writes the mart tables directly: a deterministic price path per pair (a slow
 wave, a faster one and a hashed jitter), minute candles from it, every longer
 timeframe rolled up from the minutes as the marts roll them up (open of the first
 minute, close of the last, extremes, sums), hourly volatility and pipeline health
-(a few missing ids and late trades), and a day's market context per pair.
-Deterministic: the same arguments give the same rows.
+(a few missing ids and late trades), and a day's market context per pair. Rows
+go in in time order, as incremental dbt runs append them. Deterministic: the same
+arguments give the same rows.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ SELECT symbol, window_start, open_price, high_price, low_price, close_price, avg
        window_start::DATE, ticker, 1.5e12 / rank / rank, rank,
        CASE WHEN rank <= 2 THEN 'large_cap' ELSE 'mid_cap' END, 3e10 / rank, 1.6e12 / rank / rank,
        round(sin(epoch(window_start) / 86400.0 + rank) * 3, 3)
-FROM minutes"""
+FROM minutes ORDER BY window_start, symbol"""
     )
     _ohlc(connection, "1m", "window_start", 1)
     for frame, length in ROLLUPS.items():
@@ -147,7 +148,7 @@ SELECT symbol, date_trunc('hour', window_start) AS hour, avg(avg_price), min(low
        round((max(high_price) - min(low_price)) / min(low_price) * 100
              + abs(avg((close_price - open_price) / open_price * 100)), 4),
        sqrt(sum(ln(close_price / open_price) ^ 2)) * 100
-FROM minutes GROUP BY symbol, hour"""
+FROM minutes GROUP BY symbol, hour ORDER BY hour, symbol"""
     )
     connection.execute(
         f"""
@@ -155,7 +156,7 @@ INSERT INTO {MART}.mart_pipeline_health
 SELECT symbol, date_trunc('hour', window_start) AS hour, count(*), sum(trade_count),
        count(*) FILTER (WHERE hash(symbol, i) % 997 = 0), 0,
        count(*) FILTER (WHERE hash(symbol, i) % 251 = 0), 0, 2.5 + max(jitter), 60 + max(jitter)
-FROM minutes GROUP BY symbol, hour"""
+FROM minutes GROUP BY symbol, hour ORDER BY hour, symbol"""
     )
 
 
@@ -175,6 +176,6 @@ SELECT symbol, any_value(coin_id), '{frame}', b, b + INTERVAL {length} MINUTE,
        sum(base_volume * avg_price)::DECIMAL(38, 16), sum(base_volume) / 2,
        sum(base_volume * avg_price) / sum(base_volume), avg(avg_price), avg(price_stddev),
        min(first_trade_id), max(first_trade_id + trade_count - 1)
-FROM (SELECT *, {bucket} AS b FROM minutes) GROUP BY symbol, b""",
+FROM (SELECT *, {bucket} AS b FROM minutes) GROUP BY symbol, b ORDER BY b, symbol""",
         params or {},
     )

@@ -65,6 +65,11 @@ class Dialect:
             return f"UNIX_SECONDS({expression})"
         return f"CAST(epoch({expression}) AS BIGINT)"
 
+    def number(self, expression: str) -> str:
+        """A float for the page (prices are NUMERIC/DECIMAL in the marts)."""
+        kind = "FLOAT64" if self.project else "DOUBLE"
+        return f"CAST({expression} AS {kind})"
+
     def param(self, name: str) -> str:
         return f"@{name}" if self.project else f"${name}"
 
@@ -109,9 +114,10 @@ def candles(d: Dialect, symbol: str, frame: str, after: datetime | None) -> Quer
         window = f"AND bucket_start >= {d.param('since')}"
     sql = f"""
 SELECT * FROM (
-  SELECT {d.epoch("bucket_start")} AS time, open_price AS open, high_price AS high,
-         low_price AS low, close_price AS close, base_volume AS volume,
-         quote_volume, trade_count
+  SELECT {d.epoch("bucket_start")} AS time, {d.number("open_price")} AS open,
+         {d.number("high_price")} AS high, {d.number("low_price")} AS low,
+         {d.number("close_price")} AS close, {d.number("base_volume")} AS volume,
+         {d.number("quote_volume")} AS quote_volume, trade_count
   FROM {table}
   WHERE symbol = {d.param("symbol")} AND timeframe = {d.param("timeframe")} {window}
   ORDER BY bucket_start DESC
@@ -135,8 +141,8 @@ recent AS (
   FROM {table} AS p JOIN newest AS n ON p.symbol = n.symbol
   WHERE p.window_start >= {d.hours_before("n.newest", LATEST_LOOKBACK_HOURS)}
 )
-SELECT cur.symbol, {d.epoch("cur.window_start")} AS time, cur.close_price AS price,
-       prev.close_price AS previous_price, cur.name, cur.ticker, cur.market_cap,
+SELECT cur.symbol, {d.epoch("cur.window_start")} AS time, {d.number("cur.close_price")} AS price,
+       {d.number("prev.close_price")} AS previous_price, cur.name, cur.ticker, cur.market_cap,
        cur.market_cap_rank, cur.market_cap_category, cur.price_change_percentage_24h
 FROM recent AS cur
 LEFT JOIN recent AS prev ON prev.symbol = cur.symbol AND prev.recency = 2
@@ -156,7 +162,7 @@ def average_prices(d: Dialect, after: datetime | None) -> Query:
         params["since"] = after
         start = d.param("since")
     sql = f"""
-SELECT symbol, {d.epoch("window_start")} AS time, avg_price
+SELECT symbol, {d.epoch("window_start")} AS time, {d.number("avg_price")} AS avg_price
 FROM {table}
 WHERE window_start >= {start}
 ORDER BY symbol, window_start"""
@@ -182,9 +188,10 @@ def day_candles(d: Dialect, symbol: str) -> Query:
     direction (a candle that closes at its open counts as bullish)."""
     table = d.table(MART, "mart_ohlc")
     sql = f"""
-SELECT {d.epoch("bucket_start")} AS time, open_price AS open, high_price AS high,
-       low_price AS low, close_price AS close, trade_count,
-       round((close_price - open_price) / open_price * 100, 4) AS change_pct,
+SELECT {d.epoch("bucket_start")} AS time, {d.number("open_price")} AS open,
+       {d.number("high_price")} AS high, {d.number("low_price")} AS low,
+       {d.number("close_price")} AS close, trade_count,
+       {d.number("round((close_price - open_price) / open_price * 100, 4)")} AS change_pct,
        CASE WHEN close_price >= open_price THEN 'bullish' ELSE 'bearish' END AS direction
 FROM {table}
 WHERE symbol = {d.param("symbol")} AND timeframe = '1h'

@@ -73,7 +73,8 @@ def test_candles_match_the_mart_s_own_numbers(connection: duckdb.DuckDBPyConnect
         "WHERE symbol = 'ADAUSDT' AND timeframe = '1h' AND bucket_start = ?",
         [START],
     ).fetchone()
-    assert (candle["open"], candle["close"], candle["volume"]) == stored
+    assert stored is not None
+    assert (candle["open"], candle["close"], candle["volume"]) == tuple(map(float, stored))
 
 
 def test_latest_gives_each_pair_s_newest_close_and_the_one_before(
@@ -87,7 +88,10 @@ def test_latest_gives_each_pair_s_newest_close_and_the_one_before(
             "ORDER BY window_start DESC LIMIT 2",
             [row["symbol"]],
         ).fetchall()
-        assert (row["price"], row["previous_price"]) == (last_two[0][0], last_two[1][0])
+        assert (row["price"], row["previous_price"]) == (
+            float(last_two[0][0]),
+            float(last_two[1][0]),
+        )
         assert row["time"] == THREE_HOURS_AT_START + (MINUTES - 1) * MINUTE
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -56,6 +57,7 @@ async def test_an_unchanged_answer_is_a_304_and_a_new_window_changes_it(
     etag = first.headers["ETag"]
     again = await client.get(url, headers={"If-None-Match": etag})
     assert again.status == 304 and await again.read() == b""
+    await asyncio.sleep(3 * dashboard_readers.IDLE_SECONDS)  # the reader closes its file
     add_minute(marts_warehouse, "BTCUSDT", START + timedelta(minutes=MINUTES), 70_000.0)
     changed = await client.get(url, headers={"If-None-Match": etag})
     assert changed.status == 200

@@ -17,7 +17,13 @@ import pytest
 
 from commands import localproc
 
-pytest_plugins = ["fixtures_lake", "fixtures_coingecko", "fixtures_symbols", "fixtures_bigquery"]
+pytest_plugins = [
+    "fixtures_lake",
+    "fixtures_coingecko",
+    "fixtures_symbols",
+    "fixtures_bigquery",
+    "fixtures_dbt",
+]
 
 
 @pytest.fixture(scope="session")

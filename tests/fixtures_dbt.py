@@ -13,8 +13,9 @@ marts are checked against.
 
 from __future__ import annotations
 
+import os
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -197,7 +198,10 @@ class Warehouse:
             )
 
     def dbt(self, *args: str, since: str | None = None) -> int:
-        return transform.run("local", args, since=since, quiet=False)
+        env = {**os.environ, "COINPULSE_HOME": str(self.home)}
+        for name in ("COINPULSE_PAIRS", "COINPULSE_RAW_DATASET", "COINPULSE_WAREHOUSE"):
+            env.pop(name, None)
+        return transform.run("local", args, since=since, quiet=False, base_env=env)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         with warehouse_db.read(self.path) as connection:
@@ -210,13 +214,15 @@ class Warehouse:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-@pytest.fixture
-def dbt_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Warehouse]:
-    """An empty warehouse under a fresh COINPULSE_HOME, with its raw tables."""
-    monkeypatch.setenv("COINPULSE_HOME", str(tmp_path))
-    monkeypatch.delenv("COINPULSE_PAIRS", raising=False)
-    monkeypatch.delenv("COINPULSE_RAW_DATASET", raising=False)
-    path = tmp_path / warehouse_db.FILE_NAME
+def new_warehouse(home: Path) -> Warehouse:
+    """An empty warehouse with its raw tables under ``home`` (its COINPULSE_HOME)."""
+    path = home / warehouse_db.FILE_NAME
     with warehouse_db.transaction(path) as connection:
         create_tables(connection)
-    yield Warehouse(path, tmp_path)
+    return Warehouse(path, home)
+
+
+@pytest.fixture
+def dbt_warehouse(tmp_path: Path) -> Warehouse:
+    """An empty warehouse for one test."""
+    return new_warehouse(tmp_path)

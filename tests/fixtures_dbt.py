@@ -58,6 +58,7 @@ class GeneratedMarket:
     trades: list[Trade] = field(default_factory=list)
     next_id: dict[str, int] = field(default_factory=dict)
     price: dict[str, Decimal] = field(default_factory=dict)
+    skipped: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
@@ -65,12 +66,14 @@ class GeneratedMarket:
             self.next_id[pair] = 1_000_000 * (index + 1)
             self.price[pair] = Decimal(PRICES[pair])
 
-    def minute_trades(self, pair: str, minute: datetime, count: int) -> list[Trade]:
-        """``count`` new trades of one minute (ids consecutive unless skipped later)."""
+    def minute_trades(
+        self, pair: str, minute: datetime, count: int, after_ms: int = 0
+    ) -> list[Trade]:
+        """``count`` new trades of one minute, from ``after_ms`` into it on."""
         made: list[Trade] = []
         step = self.price[pair] / 2000
         # Binance numbers trades in the order they happen: ids follow trade times.
-        moments = sorted(_ms(minute) + self.random.randint(0, 59_999) for _ in range(count))
+        moments = sorted(_ms(minute) + self.random.randint(after_ms, 59_999) for _ in range(count))
         for moment in moments:
             self.price[pair] = max(step, self.price[pair] + step * self.random.randint(-3, 3))
             price = self.price[pair].quantize(Decimal("0.00000001"))
@@ -81,6 +84,13 @@ class GeneratedMarket:
             self.next_id[pair] += 1
         return made
 
+    def skipped_trade(self, pair: str) -> Trade:
+        """The first trade id ``generate`` skipped for a pair, as a repair finds it:
+        the first trade of the minute after the gap."""
+        trade_id, minute = self.skipped[pair]
+        price = self.price[pair].quantize(Decimal("0.00000001"))
+        return (pair, trade_id, _ms(minute), price, Decimal("0.5"), False)
+
     def generate(self, start: datetime, minutes: int, skip_ids: int = 0) -> list[Trade]:
         """Trades for every pair and minute; some minutes are left empty and, when
         ``skip_ids``, that many ids are skipped after the tenth minute of each pair."""
@@ -90,6 +100,8 @@ class GeneratedMarket:
                 if offset % 37 == 36:
                     continue  # a quiet minute: no window at all
                 if skip_ids and offset == 10:
+                    minute = start + timedelta(minutes=offset)
+                    self.skipped[pair] = (self.next_id[pair], minute)
                     self.next_id[pair] += skip_ids
                 count = self.random.randint(1, 12)
                 made += self.minute_trades(pair, start + timedelta(minutes=offset), count)

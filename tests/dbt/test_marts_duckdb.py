@@ -27,7 +27,7 @@ from fixtures_dbt import (
     window_rows,
 )
 
-from coinpulse import symbols, windows
+from coinpulse import completeness, symbols, windows
 from commands import verify
 from commands.duckdb_warehouse import LEDGER
 
@@ -203,7 +203,7 @@ def test_prices_carry_the_market_of_the_windows_own_day(built: Built) -> None:
 def test_health_counts_the_missing_trade_ids_that_verify_finds(built: Built) -> None:
     trades, warehouse = built.trades, built.warehouse
 
-    found = verify.check(warehouse.path, verify.completeness.Scope())
+    found = verify.check(warehouse.path, completeness.Scope())
     by_pair = {result.symbol: (result.missing, result.counted_twice) for result in found}
     health = warehouse.query(
         "select symbol, sum(missing_trade_ids), sum(trade_ids_counted_twice), sum(trades)"

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
@@ -157,6 +158,85 @@ def candle_table(day: date, fetched: datetime) -> pa.Table:
         )
     ]
     return writer.to_arrow(built, lake.COINGECKO_OHLC)
+
+
+TIMEFRAMES = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
+EXACT = (
+    "open_price",
+    "high_price",
+    "low_price",
+    "close_price",
+    "trade_count",
+    "base_volume",
+    "quote_volume",
+    "taker_buy_base_volume",
+    "first_trade_id",
+    "last_trade_id",
+)
+DERIVED = ("vwap", "avg_price", "price_stddev")
+# Derived figures are doubles rounded to 12 places: relative agreement to 1e-12
+# of the price (reference/windows_sql.py allows 1e-9 for the windows themselves).
+RELATIVE_TOLERANCE = 1e-11
+
+TRUTH_SQL = """
+select
+    symbol,
+    '{timeframe}' as timeframe,
+    to_timestamp((trade_time // {ms}) * {seconds}) as bucket_start,
+    arg_min(price, (trade_time, trade_id)) as open_price,
+    max(price) as high_price,
+    min(price) as low_price,
+    arg_max(price, (trade_time, trade_id)) as close_price,
+    count(*) as trade_count,
+    sum(quantity) as base_volume,
+    sum(price * quantity) as quote_volume,
+    coalesce(sum(quantity) filter (where not maker), 0) as taker_buy_base_volume,
+    arg_min(trade_id, (trade_time, trade_id)) as first_trade_id,
+    arg_max(trade_id, (trade_time, trade_id)) as last_trade_id,
+    sum(price * quantity)::double / sum(quantity)::double as vwap,
+    avg(price::double) as avg_price,
+    stddev_pop(price::double) as price_stddev
+from trades
+group by symbol, trade_time // {ms}
+"""
+
+
+def truth(trades: list[Trade]) -> dict[tuple[str, str, Any], dict[str, Any]]:
+    table = pa.Table.from_pylist(
+        [
+            {
+                "symbol": s,
+                "trade_id": i,
+                "trade_time": t,
+                "price": p,
+                "quantity": q,
+                "maker": m,
+            }
+            for s, i, t, p, q, m in trades
+        ],
+        schema=pa.schema(
+            [
+                ("symbol", pa.string()),
+                ("trade_id", pa.int64()),
+                ("trade_time", pa.int64()),
+                ("price", pa.decimal128(38, 9)),
+                ("quantity", pa.decimal128(38, 9)),
+                ("maker", pa.bool_()),
+            ]
+        ),
+    )
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.register("trades", table)
+    found: dict[tuple[str, str, Any], dict[str, Any]] = {}
+    for timeframe, seconds in TIMEFRAMES.items():
+        sql = TRUTH_SQL.format(timeframe=timeframe, seconds=seconds, ms=seconds * 1000)
+        cursor = connection.execute(sql)
+        names = [column[0] for column in cursor.description]
+        for row in cursor.fetchall():
+            record = dict(zip(names, row, strict=True))
+            found[(record["symbol"], timeframe, record["bucket_start"])] = record
+    return found
 
 
 def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/sqlfluff lint --disable-progress-bar dbt/models
 
 test: $(STAMP) $(BQEMU_STAMP) $(DBTBQ_STAMP)
 	$(BIN)/python -m pytest

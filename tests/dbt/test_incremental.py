@@ -42,7 +42,7 @@ def snapshot(warehouse: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
 
 def restated(trades: list[Trade], extra: list[Trade], pane_index: int) -> list[dict[str, Any]]:
     """The rows of a pane that holds ``trades`` plus ``extra`` of the same minute."""
-    rows = window_rows(trades + extra, early_panes=False, emitted_late=90)
+    rows: list[dict[str, Any]] = window_rows(trades + extra, early_panes=False, emitted_late=90)
     for row in rows:
         row["pane_index"], row["pane_timing"] = pane_index, "LATE"
     return rows

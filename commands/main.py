@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "refill missing trade ids from Binance REST and rewrite their minutes",
     ),
     "package": ("commands.package", "build every deployable artifact under dist/"),
+    "transform": ("commands.transform", "build the dbt marts on DuckDB (local) or BigQuery"),
     "verify": (
         "commands.verify",
         "prove from trade ids that no trade is missing or counted twice",

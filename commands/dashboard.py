@@ -28,7 +28,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from coinpulse import bigquery_client
+from coinpulse import bigquery_client, symbols
 from commands import dashboard_readers, localproc, warehouse_db
 from dashboards.local import queries
 from dashboards.local.answers import Answers
@@ -70,14 +70,17 @@ def bigquery_project(uri: str) -> str:
 
 
 def dashboard_for(warehouse: str | None) -> Dashboard:
-    """The dashboard over a DuckDB file or ``bigquery://PROJECT``. Raises ValueError."""
+    """The dashboard over a DuckDB file or ``bigquery://PROJECT``. Raises ValueError
+    (symbols.UnknownSymbol for an unknown pair in COINPULSE_PAIRS)."""
+    pairs = symbols.parse_pairs(symbols.pairs_setting())
     if warehouse and warehouse.startswith(SCHEME):
         project = bigquery_project(warehouse)
         reader = dashboard_readers.bigquery_reader(bigquery_client.from_env(project))
-        return Dashboard(Answers(reader), queries.bigquery(project), f"CoinPulse · {project}")
+        title = f"CoinPulse · {project}"
+        return Dashboard(Answers(reader), queries.bigquery(project), title, pairs)
     path = Path(warehouse) if warehouse else warehouse_db.default_path()
     reader = dashboard_readers.duckdb_reader(path.resolve())
-    return Dashboard(Answers(reader), queries.DUCKDB, "CoinPulse")
+    return Dashboard(Answers(reader), queries.DUCKDB, "CoinPulse", pairs)
 
 
 async def serve(dashboard: Dashboard, port: int) -> None:

@@ -24,7 +24,7 @@ import asyncio
 import hashlib
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -75,10 +75,13 @@ def _shown(answer: Answer) -> dict[str, Any]:
 class Dashboard:
     """The routes over one warehouse (``dialect`` spells its SQL)."""
 
-    def __init__(self, answers: Answers, dialect: Dialect, title: str) -> None:
+    def __init__(
+        self, answers: Answers, dialect: Dialect, title: str, pairs: Sequence[str] = ()
+    ) -> None:
         self.answers = answers
         self.dialect = dialect
         self.title = title
+        self.pairs = list(pairs)  # the tracked pairs: the selector's choice until prices arrive
 
     async def _ask(self, query: Query) -> Answer:
         return await asyncio.to_thread(self.answers.ask, query)
@@ -116,6 +119,7 @@ class Dashboard:
             {
                 "title": self.title,
                 "timeframes": queries.TIMEFRAMES,
+                "pairs": self.pairs,
                 "refresh_seconds": REFRESH_SECONDS,
             },
         )

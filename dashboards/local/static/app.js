@@ -180,15 +180,18 @@
     return Promise.all([loadCandles(), loadDayCandles()]);
   }
 
-  async function loadLatest() {
-    const rows = await getJSON("/api/latest");
+  function fillPairs(pairs) {
     const select = $("pair");
     const known = [...select.options].map((option) => option.value);
+    if (known.join() === pairs.join()) return;
+    select.replaceChildren(...pairs.map((pair) => Panels.element("option", {}, pair)));
+    if (state.symbol) select.value = state.symbol;
+  }
+
+  async function loadLatest() {
+    const rows = await getJSON("/api/latest");
     const pairs = rows.map((row) => row.symbol);
-    if (known.join() !== pairs.join()) {
-      select.replaceChildren(...pairs.map((pair) => Panels.element("option", {}, pair)));
-      if (state.symbol) select.value = state.symbol;
-    }
+    if (pairs.length) fillPairs(pairs);
     Panels.latest($("latest"), rows, (pair) => chooseCandles(pair, state.timeframe));
     Panels.bars(
       $("marketcap"),
@@ -395,9 +398,12 @@
     wireControls(config.timeframes);
     applyTheme(state.theme);
     applyColours();
-    let pairs = [];
+    // The tracked pairs until the mart's latest prices say which pairs have windows.
+    let pairs = config.pairs;
+    fillPairs(pairs);
     try {
-      pairs = await loadLatest();
+      const priced = await loadLatest();
+      if (priced.length) pairs = priced;
     } catch (error) {
       state.failures.push(`latest: ${error.message}`);
     }

@@ -172,3 +172,19 @@ async def test_the_health_tab_shows_verify_s_results_and_the_dead_letters(
     shown = "(id) => getComputedStyle(document.getElementById(id)).display"
     assert await page.evaluate(f"({shown})('market')") == "none"
     assert await page.evaluate(f"({shown})('health')") != "none"
+
+
+async def test_candles_show_before_the_price_mart_is_built(
+    marts_warehouse: Path, tmp_path: Path
+) -> None:
+    with duckdb.connect(str(marts_warehouse)) as connection:
+        connection.execute("DROP TABLE crypto_mart.mart_crypto_prices")
+    port = localproc.free_port()
+    with dashboard.serving(marts_warehouse, port, tmp_path / "dashboard.log"):
+        async with browser.open_page(log=tmp_path / "chromium.log") as page:
+            await page.goto(f"http://127.0.0.1:{port}/")
+            await page.wait_for("window.coinpulse && window.coinpulse.firstRender", RENDER_TIMEOUT)
+            assert await page.evaluate("window.coinpulse.state.symbol") == "BTCUSDT"
+            assert len(await page.evaluate("window.coinpulse.candles()")) == MINUTES
+            status = await page.evaluate("document.getElementById('status').innerText")
+            assert "crypto_mart.mart_crypto_prices: not in the warehouse yet" in status

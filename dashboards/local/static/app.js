@@ -224,14 +224,16 @@
       let line = state.lines.get(pair);
       if (!line) {
         const lineColour = LINE_COLOURS[state.lines.size % LINE_COLOURS.length];
-        line = priceChart.addSeries(LC.LineSeries, { color: lineColour, lineWidth: 2, title: pair, lastValueVisible: false, priceLineVisible: false });
+        line = priceChart.addSeries(LC.LineSeries, { color: lineColour, lineWidth: 2, lastValueVisible: false, priceLineVisible: false });
         state.lines.set(pair, line);
+        $("prices-legend").append(Panels.element("span", { style: `color:${lineColour}` }, `■ ${pair}`));
       }
       const held = line.data();
       const newest = held.length ? held[held.length - 1].time : -Infinity;
       if (!held.length) line.setData(points);
       else for (const point of points) if (point.time >= newest) line.update(point);
     }
+    if (state.lastPrice === null && rows.length) priceChart.timeScale().fitContent();
     if (rows.length) state.lastPrice = Math.min(...[...byPair.values()].map((p) => p[p.length - 1].time));
     $("prices-message").textContent = state.lines.size ? "" : "No windows in the mart yet.";
   }

@@ -8,9 +8,13 @@ STAMP  := $(VENV)/.installed
 # The BigQuery API emulator lives in a virtualenv of its own (tools/bqemulator/).
 BQEMU  := .venv-bqemu
 BQEMU_STAMP := $(BQEMU)/.installed
+# dbt's BigQuery adapter, in a virtualenv of its own (tools/dbt_bigquery/): it pins
+# google-cloud-storage below the version the pipeline's units run.
+DBTBQ  := .venv-dbt-bigquery
+DBTBQ_STAMP := $(DBTBQ)/.installed
 
-.PHONY: install bq-emulator lock requirements package lint test test-unit test-integration test-e2e bench soak demo \
-        tf-validate tf-check deploy clean
+.PHONY: install bq-emulator dbt-bigquery browser screenshots lock requirements package lint test \
+        test-unit test-integration test-e2e bench soak demo tf-validate tf-check deploy clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +31,22 @@ $(BQEMU_STAMP): tools/bqemulator/requirements.txt $(STAMP)
 	@touch $(BQEMU_STAMP)
 
 bq-emulator: $(BQEMU_STAMP)  ## the BigQuery API emulator's virtualenv (.venv-bqemu)
+
+$(DBTBQ_STAMP): tools/dbt_bigquery/requirements.txt $(STAMP)
+	@test -x $(DBTBQ)/bin/python || $(PYTHON) -m venv $(DBTBQ)
+	$(BIN)/uv pip install --quiet --python $(DBTBQ)/bin/python -r tools/dbt_bigquery/requirements.txt
+	@touch $(DBTBQ_STAMP)
+
+dbt-bigquery: $(DBTBQ_STAMP)  ## dbt with the BigQuery adapter (.venv-dbt-bigquery), for targets prod and emulator
+
+# Debian's Chromium for the dashboard's browser tests and benchmark (installed once, as root).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -x $(CHROMIUM) || { echo "no Chromium at $(CHROMIUM): apt-get install chromium (as root)"; exit 1; }
+
+screenshots: $(STAMP) browser  ## the dashboard's screenshots in docs/images/
+	$(BIN)/python -m commands.dashboard_screenshots docs/images
 
 lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
@@ -46,20 +66,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/sqlfluff lint --disable-progress-bar dbt/models
 
-test: $(STAMP) $(BQEMU_STAMP)
+test: $(STAMP) $(BQEMU_STAMP) $(DBTBQ_STAMP) browser
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit
 
-test-integration: $(STAMP) $(BQEMU_STAMP)
+test-integration: $(STAMP) $(BQEMU_STAMP) $(DBTBQ_STAMP)
 	$(BIN)/python -m pytest -m integration
 
-test-e2e: $(STAMP) $(BQEMU_STAMP)
+test-e2e: $(STAMP) $(BQEMU_STAMP) browser
 	$(BIN)/python -m pytest -m e2e
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(BIN)/coinpulse bench
 
 soak: $(STAMP)  ## 20 minutes of the local stack with every fault on, kills, then the truth
@@ -90,4 +111,4 @@ deploy: $(STAMP)  ## make deploy PROJECT=... REGION=... [TAG=...] [DRY_RUN=1]: b
 	  $(if $(TAG),--tag "$(TAG)") $(if $(DRY_RUN),--dry-run)
 
 clean:
-	rm -rf $(VENV) $(BQEMU) $(CHECKOV_VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BQEMU) $(DBTBQ) $(CHECKOV_VENV) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache

@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "load every object under a lake prefix into the warehouse, exactly once",
     ),
     "demo": ("commands.demo", "run the whole streaming lane locally"),
+    "dashboard": (
+        "commands.dashboard",
+        "serve live candles and the market panels over the warehouse's marts",
+    ),
     "repair": (
         "commands.repair",
         "refill missing trade ids from Binance REST and rewrite their minutes",
@@ -49,6 +53,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "commands.deploy",
         "build, apply and deploy everything into a Google Cloud project",
     ),
+    "transform": ("commands.transform", "build the dbt marts on DuckDB (local) or BigQuery"),
     "verify": (
         "commands.verify",
         "prove from trade ids that no trade is missing or counted twice",

@@ -75,12 +75,18 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
         backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
 
 
+def open_read_only(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """A read-only connection that the caller closes soon (a dashboard shares one between
+    the few queries of a page refresh). Raises WarehouseBusy; a missing file, IOException."""
+    return _open(path, True, timeout)
+
+
 @contextmanager
 def read(
     path: Path | None = None, timeout: float = LOCK_TIMEOUT_SECONDS
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection, closed on exit. Raises WarehouseBusy; a missing file, IOException."""
-    connection = _open(path or default_path(), True, timeout)
+    connection = open_read_only(path or default_path(), timeout)
     try:
         yield connection
     finally:

@@ -1,6 +1,7 @@
 """Shared fixtures: the real Pub/Sub and GCS emulators on free ports.
 
 The lake samples (fixtures_lake.py), the CoinGecko fixtures (fixtures_coingecko.py),
+the dashboard's marts (fixtures_marts.py),
 the recorded pairs (fixtures_symbols.py) and the BigQuery emulator (fixtures_bigquery.py)
 are plugins beside this file, shared by the
 tests of every unit that needs them.
@@ -17,7 +18,14 @@ import pytest
 
 from commands import localproc
 
-pytest_plugins = ["fixtures_lake", "fixtures_coingecko", "fixtures_symbols", "fixtures_bigquery"]
+pytest_plugins = [
+    "fixtures_lake",
+    "fixtures_coingecko",
+    "fixtures_symbols",
+    "fixtures_bigquery",
+    "fixtures_marts",
+    "fixtures_dbt",
+]
 
 
 @pytest.fixture(scope="session")

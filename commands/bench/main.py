@@ -19,6 +19,7 @@ SUITES: dict[str, str] = {
     "pipeline": "commands.bench.pipeline",
     "stack": "commands.bench.stack",
     "repair": "commands.bench.repair",
+    "dashboard": "commands.bench.dashboard",
     "soak": "commands.bench.soak",
 }
 # Run only when named (--only soak, make soak): 20 minutes, more than a speed figure.

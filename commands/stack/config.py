@@ -25,6 +25,7 @@ DEFAULT_PORTS = {
     "exchange": 9443,
     "relay": 8089,
     "loader": 8088,
+    "dashboard": 8090,
 }
 NO_FAULTS = "none"  # the replay exchange's default: a clean market
 PORT_OWNERS = {
@@ -33,6 +34,7 @@ PORT_OWNERS = {
     "exchange": "the replay exchange (WebSocket and REST)",
     "relay": "the relay's /healthz and /stats",
     "loader": "the loader under functions-framework",
+    "dashboard": "the dashboard (coinpulse dashboard)",
 }
 
 

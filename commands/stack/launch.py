@@ -175,6 +175,17 @@ def start(settings: StackConfig, children: Children, resources: ExitStack) -> li
         env,
     )
     localproc.wait_until(settings.url("relay", "/healthz"), relay.process, READY_TIMEOUT_SECONDS)
+    dashboard = children.start(
+        "dashboard",
+        coinpulse_command(
+            "dashboard", "--warehouse", str(settings.warehouse), "--port", str(ports["dashboard"])
+        ),
+        f"{settings.url('dashboard', '/')} live candles and panels over the marts",
+        env,
+    )
+    localproc.wait_until(
+        settings.url("dashboard", "/api/config"), dashboard.process, READY_TIMEOUT_SECONDS
+    )
     described = resources.enter_context(coingecko.running(settings.bucket, settings.symbols))
     return [
         ("Pub/Sub emulator", f"{pubsub} {settings.topic}, {settings.subscription}", "pubsub.log"),
@@ -200,6 +211,8 @@ def table(settings: StackConfig, rows: list[Row]) -> list[str]:
         f"CoinPulse local stack: state in {settings.home}, logs in {settings.logs}",
         "",
         *[f"  {what:<{width}}{where}  [{log}]" for what, where, log in rows],
+        "",
+        f"Dashboard: {settings.url('dashboard', '/')}",
         "",
         "Look at the data (windows reach the warehouse within about 2 minutes of their end):",
         f'  {sys.executable} -m commands.warehouse_db --path {settings.warehouse} "{sql}"',

@@ -6,29 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
+from warehouse_lock import hold_write_lock
 
 from commands import warehouse_db
 
 pytestmark = pytest.mark.integration
-
-HOLD = """
-import sys, time
-from pathlib import Path
-from commands import warehouse_db
-with warehouse_db.transaction(Path(sys.argv[1])) as connection:
-    connection.execute("CREATE TABLE IF NOT EXISTS t AS SELECT 42 AS answer")
-    print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
-"""
-
-
-def hold_write_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
-    """Another process in a write transaction for ``seconds``."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None and process.stdout.readline().strip() == "holding"
-    return process
 
 
 def test_a_reader_waits_for_a_writer_then_reads(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ trades to be loaded); a second one stops at once.
 """
 
 import signal
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,12 @@ def test_sigterm_stops_every_process_the_demo_started(tmp_path: Path, demo: Any)
         output = demo.wait_for_output(home, "Stop it with Ctrl-C.", process, timeout=180)
         for name in ("Pub/Sub emulator", "GCS emulator", "loader", "eventarc", "exchange"):
             assert name in output
+        (dashboard,) = [line for line in output.splitlines() if line.startswith("Dashboard: ")]
+        with urllib.request.urlopen(dashboard.removeprefix("Dashboard: "), timeout=10) as page:
+            assert b"lightweight-charts" in page.read()
         started = demo.processes_of(home)
-        assert len(started) >= 8  # demo, 2 emulators, loader, eventarc, exchange, pipeline, relay
+        # demo, 2 emulators, loader, eventarc, exchange, pipeline, relay, dashboard
+        assert len(started) >= 9
         process.send_signal(signal.SIGTERM)
         demo.wait_for_output(home, "draining: waiting up to", process, timeout=60)
         process.send_signal(signal.SIGTERM)
@@ -37,5 +42,6 @@ def test_sigterm_stops_every_process_the_demo_started(tmp_path: Path, demo: Any)
         "exchange.log",
         "pipeline.log",
         "relay.log",
+        "dashboard.log",
         "demo.log",
     }

@@ -1,0 +1,1 @@
+"""Dashboards over the marts: the local one served by ``coinpulse dashboard`` (local/)."""

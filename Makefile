@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 BQEMU  := .venv-bqemu
 BQEMU_STAMP := $(BQEMU)/.installed
 
-.PHONY: install bq-emulator lock requirements package lint test test-unit test-integration test-e2e bench soak demo clean
+.PHONY: install bq-emulator lock requirements package dashboards dashboards-snapshot lint test test-unit test-integration test-e2e bench soak demo clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ requirements: $(STAMP)  ## regenerate each deployable unit's requirements.txt fr
 
 package: $(STAMP)  ## build every deployable artifact under dist/
 	$(BIN)/coinpulse package --dist dist
+
+dashboards: $(STAMP)  ## the Grafana dashboards' JSON under dashboards/build/
+	$(BIN)/coinpulse grafana build --out dashboards/build
+
+dashboards-snapshot: $(STAMP)  ## accept the current dashboards as the snapshot the tests compare
+	$(BIN)/coinpulse grafana build --out tests/dashboards/grafana/snapshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "refill missing trade ids from Binance REST and rewrite their minutes",
     ),
     "package": ("commands.package", "build every deployable artifact under dist/"),
+    "grafana": ("commands.grafana", "build the Grafana Cloud dashboards, or publish them"),
     "verify": (
         "commands.verify",
         "prove from trade ids that no trade is missing or counted twice",

@@ -1,0 +1,5 @@
+"""Unit: the dashboards users read CoinPulse through, built as code.
+
+``dashboards.grafana`` builds the Grafana Cloud dashboards (BigQuery data source) with
+grafana-foundation-sdk and publishes them through Grafana's HTTP API.
+"""

@@ -9,9 +9,9 @@ adds one to its version, so publishing twice leaves one dashboard, not two.
 The token (a service account's, Editor role) travels only in the Authorization header;
 it is never logged nor put in an error message. Nothing is retried: a failed publish
 changes nothing that a rerun would not redo. Grafana's refusals become ``PublishError``
-with its status and message: 401 (bad token), 403 (role too low), 404 (wrong URL, or a
-dashboard id Grafana does not know), 412 (version-mismatch or name-exists, which
-``overwrite`` avoids except for another dashboard holding the title in the folder).
+with its status, message and a hint: 401 (bad token), 403 (role too low), 404 (wrong
+URL), 412 (version-mismatch or name-exists: a save without ``overwrite`` that lost a
+race, which publish's ``overwrite`` should rule out, so it is reported, not retried).
 """
 
 from __future__ import annotations

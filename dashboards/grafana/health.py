@@ -1,8 +1,9 @@
 """The pipeline-health panels: is the data fresh, complete, and within BigQuery's quota?
 
-Data freshness comes from the newest window in crypto_raw.stream_prices, missing trade
-ids from ``coinpulse verify``'s result rows (completeness_checks), dead letters and late
-trades from their raw tables, and load jobs per table per day from BigQuery's
+Data freshness comes from the newest window in crypto_raw.stream_prices (the marts are
+only as fresh as the last dbt run); missing trade ids and late trades per pair and hour
+from mart_pipeline_health; dead letters from crypto_raw.dead_letters by stage (the mart
+counts only those that name a pair); load jobs per table per day from BigQuery's
 INFORMATION_SCHEMA.JOBS against the 1,500-a-day limit.
 """
 
@@ -58,7 +59,7 @@ def _counts(title: str, description: str, sql: str) -> timeseries.Panel:
 def missing_trade_ids() -> timeseries.Panel:
     return _counts(
         "Missing trade ids",
-        "Trade ids missing or counted twice, per coinpulse verify run.",
+        "Trade ids no window holds, or two windows hold, per pair and hour.",
         queries.MISSING_TRADE_IDS,
     )
 

@@ -90,9 +90,9 @@ ORDER BY symbol
 """
 
 MISSING_TRADE_IDS = """
-SELECT checked_at AS time, symbol, missing_trades, counted_twice
-FROM `${raw_dataset}.completeness_checks`
-WHERE $__timeFilter(checked_at)
+SELECT window_hour AS time, symbol, missing_trade_ids, trade_ids_counted_twice
+FROM `${mart_dataset}.mart_pipeline_health`
+WHERE $__timeFilter(window_hour)
 ORDER BY time
 """
 
@@ -105,10 +105,9 @@ ORDER BY time
 """
 
 LATE_TRADES = """
-SELECT $__timeGroup(window_start, 1h) AS time, symbol, COUNT(*) AS late_trades
-FROM `${raw_dataset}.late_trades`
-WHERE $__timeFilter(window_start)
-GROUP BY time, symbol
+SELECT window_hour AS time, symbol, late_trades
+FROM `${mart_dataset}.mart_pipeline_health`
+WHERE $__timeFilter(window_hour)
 ORDER BY time
 """
 

@@ -18,7 +18,7 @@ MART_TIME_COLUMNS = {
     "mart_ohlc": "bucket_start",
     "mart_crypto_prices": "window_start",
     "mart_volatility": "window_hour",
-    "completeness_checks": "checked_at",
+    "mart_pipeline_health": "window_hour",
     "INFORMATION_SCHEMA.JOBS": "creation_time",
 }
 # `${mart_dataset}.mart_ohlc` -> mart_ohlc; `region-${location}`.INFORMATION_SCHEMA.JOBS

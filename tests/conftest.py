@@ -1,8 +1,8 @@
 """Shared fixtures: the real Pub/Sub and GCS emulators on free ports.
 
 The lake samples (fixtures_lake.py), the CoinGecko fixtures (fixtures_coingecko.py),
-the recorded pairs (fixtures_symbols.py) and the BigQuery emulator (fixtures_bigquery.py)
-are plugins beside this file, shared by the
+the recorded pairs (fixtures_symbols.py), the BigQuery emulator (fixtures_bigquery.py)
+and the marts on it (fixtures_marts.py) are plugins beside this file, shared by the
 tests of every unit that needs them.
 """
 
@@ -17,7 +17,13 @@ import pytest
 
 from commands import localproc
 
-pytest_plugins = ["fixtures_lake", "fixtures_coingecko", "fixtures_symbols", "fixtures_bigquery"]
+pytest_plugins = [
+    "fixtures_lake",
+    "fixtures_coingecko",
+    "fixtures_symbols",
+    "fixtures_bigquery",
+    "fixtures_marts",
+]
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,8 @@ class Warehouse:
             "timeframe": timeframe, "symbol": symbol,
         }  # fmt: skip
         sql = grafana_query(target["rawSql"], variables, FROM, TO, timedelta(hours=1))
-        return self.marts.rows(sql.replace(JOBS_IN_PLACE_OF, f"`{dataset}.jobs`"))
+        rows: list[Any] = self.marts.rows(sql.replace(JOBS_IN_PLACE_OF, f"`{dataset}.jobs`"))
+        return rows
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Push dashboards to a Grafana stack through its HTTP API, idempotently.
 
 The folder is found by title among the root folders (``GET /api/folders``) or created
-with a uid derived from its title (``POST /api/folders``), so a rerun reuses it. Each
+with its title's slug as uid (``POST /api/folders``), so a rerun reuses it. Each
 dashboard is saved with ``POST /api/dashboards/db`` as ``{"dashboard", "folderUid",
 "overwrite": true}`` and ``"id": null``: Grafana matches it by uid, replaces it and
 adds one to its version, so publishing twice leaves one dashboard, not two.
@@ -52,8 +52,9 @@ class Published:
 
 
 def folder_uid_for(title: str) -> str:
-    """The deterministic uid a folder gets when publish creates it."""
-    return ("coinpulse-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"))[:MAX_UID_LENGTH]
+    """The deterministic uid a folder gets when publish creates it: the title's slug."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:MAX_UID_LENGTH].strip("-")
+    return slug or "coinpulse"
 
 
 class Grafana:
@@ -70,7 +71,9 @@ class Grafana:
         try:
             answer = self._session.request(method, self.url + path, json=body, timeout=self.timeout)
         except requests.RequestException as error:
-            raise PublishError(f"{method} {self.url}{path}: {type(error).__name__}") from None
+            raise PublishError(
+                f"{method} {self.url}{path}: Grafana could not be reached ({type(error).__name__})"
+            ) from None
         if answer.status_code >= 400:
             raise PublishError(self._refusal(method, path, answer), answer.status_code)
         try:

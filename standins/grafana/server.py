@@ -74,9 +74,6 @@ class StandIn:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
     def close(self) -> None:
         if self._thread is not None:
             self._server.shutdown()

@@ -39,7 +39,7 @@ def test_publishing_twice_leaves_one_dashboard_in_one_folder_one_version_later(
     assert run("--url", grafana.url, "--folder", "CoinPulse") == 0
 
     [folder] = grafana.store.folders.values()
-    assert folder.title == "CoinPulse"
+    assert (folder.uid, folder.title) == ("coinpulse", "CoinPulse")
     [saved] = grafana.store.dashboards.values()
     assert saved.folder_uid == folder.uid
     assert saved.model["version"] == 2
@@ -89,7 +89,7 @@ def test_a_wrong_url_or_no_grafana_exits_1_with_a_hint(
     assert "Grafana answered 404" in capsys.readouterr().err
     closed = f"http://127.0.0.1:{localproc.free_port()}"
     assert run("--url", closed) == 1
-    assert "ConnectionError" in capsys.readouterr().err
+    assert "Grafana could not be reached (ConnectionError)" in capsys.readouterr().err
 
 
 @pytest.mark.unit

@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "package": ("commands.package", "build every deployable artifact under dist/"),
     "grafana": ("commands.grafana", "build the Grafana Cloud dashboards, or publish them"),
+    "transform": ("commands.transform", "build the dbt marts on DuckDB (local) or BigQuery"),
     "verify": (
         "commands.verify",
         "prove from trade ids that no trade is missing or counted twice",

@@ -23,6 +23,7 @@ pytest_plugins = [
     "fixtures_symbols",
     "fixtures_bigquery",
     "fixtures_marts",
+    "fixtures_dbt",
 ]
 
 

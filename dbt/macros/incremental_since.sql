@@ -1,0 +1,42 @@
+{#
+    Where an incremental run starts rebuilding: the newest stored window minus
+    var('lookback_minutes'), rounded down to its UTC day, so every bucket up to a
+    day (and every window of the current market snapshot's day) is recomputed from
+    all its windows and merged whole, never a partial set. A repair of older
+    minutes passes var('rebuild_since') (and var('rebuild_until')): the days they
+    touch are rebuilt whole as well. Evaluated when the model compiles, so the
+    bound is a literal that BigQuery uses to prune partitions.
+#}
+{% macro incremental_since(time_column) -%}
+    {%- set query -%}
+        select {{ bucket_start(add_seconds('max(' ~ time_column ~ ')', -60 * var('lookback_minutes')), 86400) }}
+        from {{ this }}
+    {%- endset -%}
+    {%- set result = run_query(query) if execute else none -%}
+    {%- set since = result.columns[0].values()[0] if result and result.columns[0].values()[0] is not none else none -%}
+    {{ return(since) }}
+{%- endmacro %}
+
+{#
+    The condition on a staging model's window_start for an incremental run, or
+    "true" for a full build.
+#}
+{% macro incremental_filter(window_column='window_start', mart_column='window_start') -%}
+    {%- if is_incremental() -%}
+        {%- set since = incremental_since(mart_column) -%}
+        {%- set conditions = [] -%}
+        {%- if since is not none -%}
+            {%- do conditions.append(window_column ~ ' >= ' ~ timestamp_literal(since.strftime('%Y-%m-%d %H:%M:%S+00'))) -%}
+        {%- endif -%}
+        {%- if var('rebuild_since') -%}
+            {%- set repair = [window_column ~ ' >= ' ~ bucket_start(timestamp_literal(var('rebuild_since')), 86400)] -%}
+            {%- if var('rebuild_until') -%}
+                {%- do repair.append(window_column ~ ' < ' ~ add_seconds(bucket_start(timestamp_literal(var('rebuild_until')), 86400), 86400)) -%}
+            {%- endif -%}
+            {%- do conditions.append('(' ~ repair | join(' and ') ~ ')') -%}
+        {%- endif -%}
+        {{ return('(' ~ (conditions | join(' or ') if conditions else 'true') ~ ')') }}
+    {%- else -%}
+        {{ return('true') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,9 +1,10 @@
 """Shared fixtures: the real Pub/Sub and GCS emulators on free ports.
 
 The lake samples (fixtures_lake.py), the CoinGecko fixtures (fixtures_coingecko.py),
-the recorded pairs (fixtures_symbols.py), the BigQuery emulator (fixtures_bigquery.py)
-and the marts on it (fixtures_marts.py) are plugins beside this file, shared by the
-tests of every unit that needs them.
+the recorded pairs (fixtures_symbols.py), the BigQuery emulator (fixtures_bigquery.py),
+the marts on it for the dashboards' SQL (fixtures_marts.py) and the dbt warehouse
+fixtures (fixtures_dbt.py) are plugins beside this file, shared by the tests of every
+unit that needs them.
 """
 
 from __future__ import annotations

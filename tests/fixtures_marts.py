@@ -1,22 +1,26 @@
 """Marts on the BigQuery emulator, for the dashboards' SQL tests.
 
 One dataset holds the raw tables (from the schema files) and the four marts, created
-with the mart contract's columns and BigQuery types (a stop-gap until the tests build
-them with dbt's emulator target), and rows on both sides of the panels' time range
-[FROM, TO], so a query that ignores ``$__timeFilter`` shows it. The emulator has no
+with the columns and BigQuery types of the marts' enforced dbt contracts
+(dbt/models/marts/*.yml) and filled with rows made here (not yet built by dbt's
+emulator target), on both sides of the panels' time range [FROM, TO], so a query that
+ignores ``$__timeFilter`` shows it. The emulator has no
 INFORMATION_SCHEMA.JOBS (it refuses the ``region-US`` qualifier), so a ``jobs`` table
 of JOBS's columns holds load-job rows to run that query on in its place.
 """
 
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fixtures_bigquery import PROJECT, RAW_TABLES
 from fixtures_lake import Samples
 from google.cloud import bigquery
@@ -33,31 +37,43 @@ COINS = {  # symbol: (coin_id, ticker, name, base price, market cap rank)
     "ETHUSDT": ("ethereum", "ETH", "Ethereum", 3000, 2),
 }
 
-# The mart contract's columns with their BigQuery types (mart_volatility: those the panels
-# read), and the columns of INFORMATION_SCHEMA.JOBS that the load-jobs panel reads.
-TABLES = {
-    "mart_crypto_prices": "symbol:STRING coin_id:STRING ticker:STRING window_start:TIMESTAMP "
-    "window_end:TIMESTAMP price_usd:NUMERIC open_price:NUMERIC high_price:NUMERIC "
-    "low_price:NUMERIC close_price:NUMERIC avg_price:BIGNUMERIC price_stddev:BIGNUMERIC "
-    "vwap:BIGNUMERIC trade_count:INT64 base_volume:NUMERIC quote_volume:BIGNUMERIC "
-    "snapshot_date:DATE name:STRING market_cap:FLOAT64 market_cap_rank:INT64 "
-    "market_cap_category:STRING total_volume:FLOAT64 fully_diluted_valuation:FLOAT64 "
-    "price_change_percentage_24h:FLOAT64",
-    "mart_ohlc": "symbol:STRING coin_id:STRING timeframe:STRING bucket_start:TIMESTAMP "
-    "bucket_end:TIMESTAMP open_price:NUMERIC high_price:NUMERIC low_price:NUMERIC "
-    "close_price:NUMERIC trade_count:INT64 base_volume:NUMERIC quote_volume:BIGNUMERIC "
-    "taker_buy_base_volume:NUMERIC vwap:FLOAT64 avg_price:FLOAT64 price_stddev:FLOAT64 "
-    "first_trade_id:INT64 last_trade_id:INT64",
-    "mart_volatility": "symbol:STRING window_hour:TIMESTAMP hourly_avg_price:FLOAT64 "
-    "composite_volatility_score:FLOAT64 realized_volatility_pct:FLOAT64",
-    "mart_pipeline_health": "symbol:STRING window_hour:TIMESTAMP windows_present:INT64 "
-    "trades:INT64 missing_trade_ids:INT64 trade_ids_counted_twice:INT64 late_trades:INT64 "
-    "dead_letters:INT64 max_emit_lag_seconds:FLOAT64 max_load_lag_seconds:FLOAT64",
-    "jobs": "creation_time:TIMESTAMP job_type:STRING destination_table:RECORD",
-}
-JOBS_DESTINATION = [
-    bigquery.SchemaField(name, "STRING") for name in ("project_id", "dataset_id", "table_id")
+ROOT = Path(__file__).resolve().parents[1]
+MARTS = ("mart_crypto_prices", "mart_ohlc", "mart_volatility", "mart_pipeline_health")
+# A dbt column's type, e.g. "{{ 'numeric' if target.type == 'bigquery' else ... }}".
+BIGQUERY_TYPE = re.compile(r"'(\w+)' if target\.type == 'bigquery'")
+# The emulator keeps BIGNUMERIC in DuckDB decimals (at most 38 digits) and refuses it
+# without a precision: (precision, scale) for its BIGNUMERIC columns.
+BIGNUMERIC = (38, 12)
+# The columns of INFORMATION_SCHEMA.JOBS that the load-jobs panel reads.
+JOBS = [
+    bigquery.SchemaField("creation_time", "TIMESTAMP"),
+    bigquery.SchemaField("job_type", "STRING"),
+    bigquery.SchemaField(
+        "destination_table",
+        "RECORD",
+        fields=[
+            bigquery.SchemaField(f, "STRING") for f in ("project_id", "dataset_id", "table_id")
+        ],
+    ),
 ]
+
+
+def mart_schema(mart: str) -> list[bigquery.SchemaField]:
+    """The columns and BigQuery types of a mart's enforced dbt contract (its .yml)."""
+    [model] = yaml.safe_load((ROOT / "dbt" / "models" / "marts" / f"{mart}.yml").read_text())[
+        "models"
+    ]
+    fields = []
+    for column in model["columns"]:
+        match = BIGQUERY_TYPE.search(column["data_type"])
+        kind = (match[1] if match else column["data_type"]).upper()
+        if kind == "BIGNUMERIC":
+            precision, scale = BIGNUMERIC
+            field = bigquery.SchemaField(column["name"], kind, precision=precision, scale=scale)
+        else:
+            field = bigquery.SchemaField(column["name"], kind)
+        fields.append(field)
+    return fields
 
 
 def stamp(moment: datetime) -> str:
@@ -154,14 +170,10 @@ class MartWarehouse:
 
 
 def schema_of(table: str) -> list[bigquery.SchemaField]:
-    if table in TABLES:
-        fields = [column.split(":") for column in TABLES[table].split()]
-        return [
-            bigquery.SchemaField(n, t, fields=JOBS_DESTINATION if t == "RECORD" else ())
-            if t != "BIGNUMERIC"
-            else bigquery.SchemaField(n, t, precision=38, scale=12)
-            for n, t in fields
-        ]
+    if table in MARTS:
+        return mart_schema(table)
+    if table == "jobs":
+        return JOBS
     return [bigquery.SchemaField.from_api_repr(dict(f)) for f in schemas.fields(table)]
 
 
@@ -178,7 +190,7 @@ def mart_warehouse(bigquery_endpoint: str) -> Iterator[MartWarehouse]:
         "mart_volatility": volatility,
         "mart_pipeline_health": health,
     }
-    for table in {*RAW_TABLES, *TABLES}:
+    for table in {*RAW_TABLES, *MARTS, "jobs"}:
         client.create_table(bigquery.Table(f"{PROJECT}.{dataset}.{table}", schema_of(table)))
     config = bigquery.LoadJobConfig(
         source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,

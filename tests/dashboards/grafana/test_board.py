@@ -13,16 +13,20 @@ ROOT = Path(__file__).resolve().parents[3]
 PLUGIN = "grafana-bigquery-datasource"
 # mart_ohlc's timeframes (the mart contract), finest first.
 OHLC_TIMEFRAMES = ["1m", "5m", "15m", "1h", "1d"]
-# The marts' time columns (the mart contract); raw tables' come from Terraform.
-MART_TIME_COLUMNS = {
-    "mart_ohlc": "bucket_start",
-    "mart_crypto_prices": "window_start",
-    "mart_volatility": "window_hour",
-    "mart_pipeline_health": "window_hour",
-    "INFORMATION_SCHEMA.JOBS": "creation_time",
-}
+# Time columns of the tables no Terraform or dbt file partitions.
+OTHER_TIME_COLUMNS = {"INFORMATION_SCHEMA.JOBS": "creation_time"}
+DBT_PARTITION = re.compile(r"partition_by=day_partition\('(\w+)'\)")
 # `${mart_dataset}.mart_ohlc` -> mart_ohlc; `region-${location}`.INFORMATION_SCHEMA.JOBS
 TABLE_IN_SQL = re.compile(r"FROM `[^`]*\.(\w+)`|FROM `[^`]*`\.(INFORMATION_SCHEMA\.JOBS)")
+
+
+def dbt_partition_columns() -> dict[str, str]:
+    """Each mart's partition column, from its dbt model's config."""
+    found = {}
+    for model in (ROOT / "dbt" / "models" / "marts").glob("*.sql"):
+        [column] = DBT_PARTITION.findall(model.read_text())
+        found[model.stem] = column
+    return found
 
 
 def terraform_partition_columns() -> dict[str, str]:
@@ -110,7 +114,11 @@ def test_every_variable_a_query_names_is_defined(dashboard: dict[str, Any]) -> N
 def test_every_time_bounded_query_filters_its_partition_column(
     dashboard: dict[str, Any],
 ) -> None:
-    time_columns = {**terraform_partition_columns(), **MART_TIME_COLUMNS}
+    time_columns = {
+        **terraform_partition_columns(),
+        **dbt_partition_columns(),
+        **OTHER_TIME_COLUMNS,
+    }
     for title, panel in panels(dashboard).items():
         sql = sql_of(panel)
         [names] = TABLE_IN_SQL.findall(sql)

@@ -5,7 +5,8 @@ Paths: ``GET /api/health`` (no token, as Grafana), ``GET``/``POST /api/folders``
 ``GET /api/dashboards/uid/{uid}``, with the semantics of ``store``. Every other path
 needs ``Authorization: Bearer TOKEN`` naming one of ``tokens`` (else 401, as Grafana
 answers an unknown service-account token); a token in ``viewer_tokens`` may read but
-not write (403). Bodies must be JSON objects (else 400). Every request is recorded in
+not write (403). Bodies must be JSON objects sent as ``application/json`` (else 400,
+as Grafana's request binding answers). Every request is recorded in
 ``seen`` (method, path, whether its token was accepted), never the token itself.
 """
 
@@ -87,7 +88,12 @@ class StandIn:
         self.close()
 
     def answer(
-        self, method: str, path: str, authorization: str | None, raw_body: bytes
+        self,
+        method: str,
+        path: str,
+        authorization: str | None,
+        raw_body: bytes,
+        content_type: str = "application/json",
     ) -> tuple[int, Any]:
         """Answer one request and record it."""
         token = (authorization or "").removeprefix("Bearer ").strip()
@@ -100,6 +106,8 @@ class StandIn:
                 if method == "POST":
                     if token not in self.tokens:
                         raise Refused(403, "Access denied: editor role needed")
+                    if content_type.split(";", maxsplit=1)[0].strip() != "application/json":
+                        raise Refused(400, "bad request data: bad content type")
                     body = _json_object(raw_body)
                 status, answer = 200, self._route(method, path, body)
             except Refused as refused:
@@ -139,7 +147,13 @@ def _handler_class(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             path = self.path.split("?", 1)[0]
-            status, answer = standin.answer(method, path, self.headers.get("Authorization"), raw)
+            status, answer = standin.answer(
+                method,
+                path,
+                self.headers.get("Authorization"),
+                raw,
+                self.headers.get("Content-Type", ""),
+            )
             payload = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -109,10 +109,13 @@ def test_folders_are_unique_by_uid_and_by_title(grafana: StandIn) -> None:
     assert call(grafana, "POST", "/api/folders", {"uid": "f-2", "title": "A"}).status_code == 409
     assert call(grafana, "GET", "/api/folders/f-1").json()["title"] == "A"
     assert call(grafana, "GET", "/api/folders/f-2").status_code == 404
-    not_json = requests.post(
-        grafana.url + "/api/folders",
-        data=b"{",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        timeout=10,
-    )
-    assert not_json.status_code == 400
+    for payload, content_type in [(b"{", "application/json"), (b'{"title": "C"}', "text/plain")]:
+        refused = requests.post(
+            grafana.url + "/api/folders",
+            data=payload,
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": content_type},
+            timeout=10,
+        )
+        assert refused.status_code == 400
+        assert refused.json()["message"].startswith("bad request data")
+    assert len(grafana.store.folders) == 1

@@ -18,7 +18,8 @@ from dashboards.grafana import queries
 from dashboards.grafana.market import GREEN, RED, thresholds
 from dashboards.grafana.variables import target
 
-# A window is written about a minute after it closes; three behind means the lane stalled.
+# Rows are queryable within 150 s of their window's end at p95 (docs/demo.md, Freshness):
+# a newest window older than 180 s means the lane is behind, 600 s that it stalled.
 FRESH_SECONDS = 180
 STALE_SECONDS = 600
 # A table past 80 % of its daily load jobs is one incident away from quotaExceeded.

@@ -5,7 +5,7 @@ with the columns and BigQuery types of the marts' enforced dbt contracts
 (dbt/models/marts/*.yml) and filled with rows made here (not yet built by dbt's
 emulator target), on both sides of the panels' time range [FROM, TO], so a query that
 ignores ``$__timeFilter`` shows it. The emulator has no
-INFORMATION_SCHEMA.JOBS (it refuses the ``region-US`` qualifier), so a ``jobs`` table
+INFORMATION_SCHEMA.JOBS (it refuses the ``region-us`` qualifier), so a ``jobs`` table
 of JOBS's columns holds load-job rows to run that query on in its place.
 """
 

@@ -21,10 +21,11 @@ from coinpulse import symbols
 PLUGIN_ID = "grafana-bigquery-datasource"
 DATASOURCE = common.DataSourceRef(type_val=PLUGIN_ID, uid="${datasource}")
 
-# The datasets of terraform/bigquery.tf and their default location (var.bigquery_location).
+# The datasets of terraform/bigquery.tf, and the locations they may be in
+# (var.bigquery_location, default US) as INFORMATION_SCHEMA's region qualifiers spell them.
 MART_DATASET = "crypto_mart"
 RAW_DATASET = "crypto_raw"
-LOCATIONS = ("US", "EU")
+LOCATIONS = ("us", "eu")
 
 # mart_ohlc's timeframes, finest first.
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1d")

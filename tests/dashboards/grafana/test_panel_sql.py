@@ -17,7 +17,7 @@ from fixtures_marts import COINS, FROM, HOURS, MINUTES, TO, MartWarehouse
 from dashboards.grafana import board
 from reference.grafana_bigquery import grafana_query
 
-JOBS_IN_PLACE_OF = "`region-US`.INFORMATION_SCHEMA.JOBS"
+JOBS_IN_PLACE_OF = "`region-us`.INFORMATION_SCHEMA.JOBS"
 
 
 class Warehouse:
@@ -32,7 +32,7 @@ class Warehouse:
         [target] = panel["targets"]
         dataset = self.marts.dataset
         variables = {
-            "mart_dataset": dataset, "raw_dataset": dataset, "location": "US",
+            "mart_dataset": dataset, "raw_dataset": dataset, "location": "us",
             "timeframe": timeframe, "symbol": symbol,
         }  # fmt: skip
         sql = grafana_query(target["rawSql"], variables, FROM, TO, timedelta(hours=1))

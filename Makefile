@@ -8,8 +8,12 @@ STAMP  := $(VENV)/.installed
 # The BigQuery API emulator lives in a virtualenv of its own (tools/bqemulator/).
 BQEMU  := .venv-bqemu
 BQEMU_STAMP := $(BQEMU)/.installed
+# dbt's BigQuery adapter, in a virtualenv of its own (tools/dbt_bigquery/): it pins
+# google-cloud-storage below the version the pipeline's units run.
+DBTBQ  := .venv-dbt-bigquery
+DBTBQ_STAMP := $(DBTBQ)/.installed
 
-.PHONY: install bq-emulator lock requirements package dashboards dashboards-snapshot lint test test-unit test-integration test-e2e bench soak demo clean
+.PHONY: install bq-emulator dbt-bigquery lock requirements package dashboards dashboards-snapshot lint test test-unit test-integration test-e2e bench soak demo clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +30,13 @@ $(BQEMU_STAMP): tools/bqemulator/requirements.txt $(STAMP)
 	@touch $(BQEMU_STAMP)
 
 bq-emulator: $(BQEMU_STAMP)  ## the BigQuery API emulator's virtualenv (.venv-bqemu)
+
+$(DBTBQ_STAMP): tools/dbt_bigquery/requirements.txt $(STAMP)
+	@test -x $(DBTBQ)/bin/python || $(PYTHON) -m venv $(DBTBQ)
+	$(BIN)/uv pip install --quiet --python $(DBTBQ)/bin/python -r tools/dbt_bigquery/requirements.txt
+	@touch $(DBTBQ_STAMP)
+
+dbt-bigquery: $(DBTBQ_STAMP)  ## dbt with the BigQuery adapter (.venv-dbt-bigquery), for targets prod and emulator
 
 lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header
@@ -51,14 +62,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/sqlfluff lint --disable-progress-bar dbt/models
 
-test: $(STAMP) $(BQEMU_STAMP)
+test: $(STAMP) $(BQEMU_STAMP) $(DBTBQ_STAMP)
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit
 
-test-integration: $(STAMP) $(BQEMU_STAMP)
+test-integration: $(STAMP) $(BQEMU_STAMP) $(DBTBQ_STAMP)
 	$(BIN)/python -m pytest -m integration
 
 test-e2e: $(STAMP) $(BQEMU_STAMP)
@@ -74,4 +86,4 @@ demo: $(STAMP)
 	$(BIN)/coinpulse demo
 
 clean:
-	rm -rf $(VENV) $(BQEMU) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BQEMU) $(DBTBQ) dist .coinpulse .pytest_cache .mypy_cache .ruff_cache

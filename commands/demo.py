@@ -28,12 +28,14 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
 from coinpulse import logs, symbols
 from commands import localproc
 from commands.stack import completion, config, drain, launch, summary
+from commands.stack import transform as stack_transform
 from commands.stack.config import StackConfig
 from commands.stack.processes import MAX_RESTARTS, RESTART_WINDOW_SECONDS, Children
 
@@ -158,13 +160,17 @@ def run(settings: StackConfig) -> int:
                 print(f"the end of {child.log}:\n{child.tail()}", file=sys.stderr)
             return 1
         print("\n".join(launch.table(settings, rows)), flush=True)
-        status = watch(children, stop, settings.duration)
+        started_at = datetime.now(UTC)
+        with stack_transform.running(settings.home, settings.symbols) as runs:
+            status = watch(children, stop, settings.duration)
         relay = summary.relay_stats(settings.url("relay", "/stats"))
         print("stopping the relay ...", flush=True)
         children.stop("relay")
         _drain(settings, hurry)
         repair = completion.verify_and_repair(settings, hurry)
         print(f"repair: {repair}", flush=True)
+        print("building the marts ...", flush=True)
+        built = stack_transform.final_build(settings.home, settings.symbols, started_at)
         print("stopping the stack ...", flush=True)
         children.stop_all()
         quarantined = summary.quarantined(launch.storage_client(), settings.bucket)
@@ -175,6 +181,8 @@ def run(settings: StackConfig) -> int:
         quarantined,
         summary.completeness_of(settings.warehouse),
         repair,
+        summary.mart_counts(settings.warehouse),
+        f"{runs.describe()}; {built}",
     )
     print("\n".join(result.lines()), flush=True)
     return status

@@ -9,7 +9,9 @@ and nothing of the other units, the stand-ins or the local stack:
 - ``dist/relay/``: the relay's Docker build context (``docker build dist/relay``,
   ``gcloud run deploy --source dist/relay``);
 - ``dist/beam/``: the Dataflow Flex Template's build context (``gcloud dataflow
-  flex-template build ...``).
+  flex-template build ...``);
+- ``dist/transform/``: the dbt transform job's Docker build context (image
+  ``transform``): the dbt project, ``coinpulse transform`` and its requirements.
 
 A rebuild replaces each artifact directory whole, so nothing stale survives.
 """
@@ -89,6 +91,19 @@ ARTIFACTS: tuple[Artifact, ...] = (
             "requirements.txt": "beam_pipeline/requirements.txt",
         },
         leave_out=("template",),
+    ),
+    Artifact(
+        name="transform",
+        packages=("dbt",),
+        files={
+            "Dockerfile": "dbt/image/Dockerfile",
+            ".dockerignore": "dbt/image/.dockerignore",
+            "requirements.txt": "tools/dbt_bigquery/requirements.txt",
+            "commands/main.py": "commands/main.py",
+            "commands/transform.py": "commands/transform.py",
+            "commands/warehouse_db.py": "commands/warehouse_db.py",
+        },
+        leave_out=("image", "target", "logs", "lint_macros", ".sqlfluff", ".sqlfluffignore"),
     ),
 )
 

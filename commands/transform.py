@@ -102,13 +102,15 @@ def run(
     until: str | None = None,
     quiet: bool = True,
     timeout: float = LOCK_TIMEOUT_SECONDS,
+    base_env: Mapping[str, str] | None = None,
 ) -> int:
     """Run dbt once (retrying while the local warehouse is locked); dbt's exit code.
 
-    Quiet: dbt's output is logged only when the run fails. Raises TransformFailed.
+    Quiet: dbt's output is logged only when the run fails. ``base_env`` replaces
+    this process's environment. Raises TransformFailed.
     """
     command = [str(dbt_executable(target)), *dbt_args(target, args, since, until)]
-    env = environment(target)
+    env = environment(target, base_env)
     deadline = time.monotonic() + timeout
     backoff = FIRST_BACKOFF_SECONDS
     while True:

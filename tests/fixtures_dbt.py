@@ -13,14 +13,16 @@ marts are checked against.
 
 from __future__ import annotations
 
+import os
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
 from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
@@ -57,6 +59,7 @@ class GeneratedMarket:
     trades: list[Trade] = field(default_factory=list)
     next_id: dict[str, int] = field(default_factory=dict)
     price: dict[str, Decimal] = field(default_factory=dict)
+    skipped: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
@@ -64,12 +67,14 @@ class GeneratedMarket:
             self.next_id[pair] = 1_000_000 * (index + 1)
             self.price[pair] = Decimal(PRICES[pair])
 
-    def minute_trades(self, pair: str, minute: datetime, count: int) -> list[Trade]:
-        """``count`` new trades of one minute (ids consecutive unless skipped later)."""
+    def minute_trades(
+        self, pair: str, minute: datetime, count: int, after_ms: int = 0
+    ) -> list[Trade]:
+        """``count`` new trades of one minute, from ``after_ms`` into it on."""
         made: list[Trade] = []
         step = self.price[pair] / 2000
         # Binance numbers trades in the order they happen: ids follow trade times.
-        moments = sorted(_ms(minute) + self.random.randint(0, 59_999) for _ in range(count))
+        moments = sorted(_ms(minute) + self.random.randint(after_ms, 59_999) for _ in range(count))
         for moment in moments:
             self.price[pair] = max(step, self.price[pair] + step * self.random.randint(-3, 3))
             price = self.price[pair].quantize(Decimal("0.00000001"))
@@ -80,6 +85,13 @@ class GeneratedMarket:
             self.next_id[pair] += 1
         return made
 
+    def skipped_trade(self, pair: str) -> Trade:
+        """The first trade id ``generate`` skipped for a pair, as a repair finds it:
+        the first trade of the minute after the gap."""
+        trade_id, minute = self.skipped[pair]
+        price = self.price[pair].quantize(Decimal("0.00000001"))
+        return (pair, trade_id, _ms(minute), price, Decimal("0.5"), False)
+
     def generate(self, start: datetime, minutes: int, skip_ids: int = 0) -> list[Trade]:
         """Trades for every pair and minute; some minutes are left empty and, when
         ``skip_ids``, that many ids are skipped after the tenth minute of each pair."""
@@ -89,6 +101,8 @@ class GeneratedMarket:
                 if offset % 37 == 36:
                     continue  # a quiet minute: no window at all
                 if skip_ids and offset == 10:
+                    minute = start + timedelta(minutes=offset)
+                    self.skipped[pair] = (self.next_id[pair], minute)
                     self.next_id[pair] += skip_ids
                 count = self.random.randint(1, 12)
                 made += self.minute_trades(pair, start + timedelta(minutes=offset), count)
@@ -146,6 +160,85 @@ def candle_table(day: date, fetched: datetime) -> pa.Table:
     return writer.to_arrow(built, lake.COINGECKO_OHLC)
 
 
+TIMEFRAMES = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
+EXACT = (
+    "open_price",
+    "high_price",
+    "low_price",
+    "close_price",
+    "trade_count",
+    "base_volume",
+    "quote_volume",
+    "taker_buy_base_volume",
+    "first_trade_id",
+    "last_trade_id",
+)
+DERIVED = ("vwap", "avg_price", "price_stddev")
+# Derived figures are doubles rounded to 12 places: relative agreement to 1e-12
+# of the price (reference/windows_sql.py allows 1e-9 for the windows themselves).
+RELATIVE_TOLERANCE = 1e-11
+
+TRUTH_SQL = """
+select
+    symbol,
+    '{timeframe}' as timeframe,
+    to_timestamp((trade_time // {ms}) * {seconds}) as bucket_start,
+    arg_min(price, (trade_time, trade_id)) as open_price,
+    max(price) as high_price,
+    min(price) as low_price,
+    arg_max(price, (trade_time, trade_id)) as close_price,
+    count(*) as trade_count,
+    sum(quantity) as base_volume,
+    sum(price * quantity) as quote_volume,
+    coalesce(sum(quantity) filter (where not maker), 0) as taker_buy_base_volume,
+    arg_min(trade_id, (trade_time, trade_id)) as first_trade_id,
+    arg_max(trade_id, (trade_time, trade_id)) as last_trade_id,
+    sum(price * quantity)::double / sum(quantity)::double as vwap,
+    avg(price::double) as avg_price,
+    stddev_pop(price::double) as price_stddev
+from trades
+group by symbol, trade_time // {ms}
+"""
+
+
+def truth(trades: list[Trade]) -> dict[tuple[str, str, Any], dict[str, Any]]:
+    table = pa.Table.from_pylist(
+        [
+            {
+                "symbol": s,
+                "trade_id": i,
+                "trade_time": t,
+                "price": p,
+                "quantity": q,
+                "maker": m,
+            }
+            for s, i, t, p, q, m in trades
+        ],
+        schema=pa.schema(
+            [
+                ("symbol", pa.string()),
+                ("trade_id", pa.int64()),
+                ("trade_time", pa.int64()),
+                ("price", pa.decimal128(38, 9)),
+                ("quantity", pa.decimal128(38, 9)),
+                ("maker", pa.bool_()),
+            ]
+        ),
+    )
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.register("trades", table)
+    found: dict[tuple[str, str, Any], dict[str, Any]] = {}
+    for timeframe, seconds in TIMEFRAMES.items():
+        sql = TRUTH_SQL.format(timeframe=timeframe, seconds=seconds, ms=seconds * 1000)
+        cursor = connection.execute(sql)
+        names = [column[0] for column in cursor.description]
+        for row in cursor.fetchall():
+            record = dict(zip(names, row, strict=True))
+            found[(record["symbol"], timeframe, record["bucket_start"])] = record
+    return found
+
+
 def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
     typed: dict[str, Any] = {}
     for spec in schemas.fields(table):
@@ -197,7 +290,10 @@ class Warehouse:
             )
 
     def dbt(self, *args: str, since: str | None = None) -> int:
-        return transform.run("local", args, since=since, quiet=False)
+        env = {**os.environ, "COINPULSE_HOME": str(self.home)}
+        for name in ("COINPULSE_PAIRS", "COINPULSE_RAW_DATASET", "COINPULSE_WAREHOUSE"):
+            env.pop(name, None)
+        return transform.run("local", args, since=since, quiet=False, base_env=env)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         with warehouse_db.read(self.path) as connection:
@@ -210,13 +306,15 @@ class Warehouse:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-@pytest.fixture
-def dbt_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Warehouse]:
-    """An empty warehouse under a fresh COINPULSE_HOME, with its raw tables."""
-    monkeypatch.setenv("COINPULSE_HOME", str(tmp_path))
-    monkeypatch.delenv("COINPULSE_PAIRS", raising=False)
-    monkeypatch.delenv("COINPULSE_RAW_DATASET", raising=False)
-    path = tmp_path / warehouse_db.FILE_NAME
+def new_warehouse(home: Path) -> Warehouse:
+    """An empty warehouse with its raw tables under ``home`` (its COINPULSE_HOME)."""
+    path = home / warehouse_db.FILE_NAME
     with warehouse_db.transaction(path) as connection:
         create_tables(connection)
-    yield Warehouse(path, tmp_path)
+    return Warehouse(path, home)
+
+
+@pytest.fixture
+def dbt_warehouse(tmp_path: Path) -> Warehouse:
+    """An empty warehouse for one test."""
+    return new_warehouse(tmp_path)

@@ -20,6 +20,7 @@ SUITES: dict[str, str] = {
     "stack": "commands.bench.stack",
     "repair": "commands.bench.repair",
     "soak": "commands.bench.soak",
+    "dbt": "commands.bench.dbt",
 }
 # Run only when named (--only soak, make soak): 20 minutes, more than a speed figure.
 ON_REQUEST = ("soak",)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import google.cloud.storage as gcs  # a from-import defeats mypy beside google.cloud.bigquery
 import requests
 
@@ -47,6 +48,24 @@ def warehouse_counts(path: Path) -> dict[str, int]:
         return {name: int(value) for name, value in zip(names, row, strict=True)}
 
 
+MARTS = ("mart_crypto_prices", "mart_ohlc", "mart_volatility", "mart_pipeline_health")
+
+
+def mart_counts(path: Path) -> dict[str, int]:
+    """Rows of each mart that dbt has built (a mart not built yet is left out)."""
+    if not path.exists():
+        return {}
+    counts: dict[str, int] = {}
+    with warehouse_db.read(path) as connection:
+        for mart in MARTS:
+            try:
+                row = connection.execute(f"SELECT count(*) FROM {warehouse_db.MART}.{mart}")
+                counts[mart] = int((row.fetchone() or (0,))[0])
+            except duckdb.CatalogException:
+                continue
+    return counts
+
+
 def quarantined(client: gcs.Client, bucket: str) -> int:
     """Objects copied to quarantine/ by the loader."""
     blobs = client.list_blobs(bucket, prefix=lake.QUARANTINE_PREFIX)
@@ -66,6 +85,8 @@ class Summary:
     quarantined: int
     checked: list[completeness.PairResult]
     repair: str  # the outcome of verify and repair at the end of the drain
+    marts: dict[str, int]  # rows per mart (commands/stack/transform.py builds them)
+    transform: str  # how the stack's dbt runs went
 
     def lines(self) -> list[str]:
         count = self.counts.get
@@ -87,4 +108,7 @@ class Summary:
             f"  quarantined objects    {self.quarantined}",
             f"  CoinGecko rows         {count('coingecko_markets', 0)} markets, "
             f"{count('coingecko_candles', 0)} candles",
+            "  marts                  "
+            + (", ".join(f"{rows} {mart}" for mart, rows in self.marts.items()) or "none built")
+            + f" ({self.transform})",
         ]

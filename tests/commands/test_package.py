@@ -71,10 +71,13 @@ def test_the_function_families_do_not_import_each_other() -> None:
 
 def test_no_artifact_carries_another_unit_a_stand_in_or_the_local_stack(dist: Path) -> None:
     for artifact in package.ARTIFACTS:
+        # The transform image runs the `coinpulse transform` command itself.
+        allowed = {"commands"} if artifact.name == "transform" else set()
+        not_shipped = set(NOT_SHIPPED) - allowed
         tops = {path.name for path in (dist / artifact.name).iterdir()}
-        assert "coinpulse" in tops and not tops & set(NOT_SHIPPED), artifact.name
+        assert "coinpulse" in tops and not tops & not_shipped, artifact.name
         shipped = set().union(*imported_tops(dist / artifact.name).values())
-        assert not shipped & set(NOT_SHIPPED), artifact.name
+        assert not shipped & not_shipped, artifact.name
         assert not list((dist / artifact.name).rglob("__pycache__")), artifact.name
 
 
@@ -124,3 +127,24 @@ def test_the_workers_install_only_the_core_and_the_pipeline(dist: Path) -> None:
     pinned = (dist / "beam" / "requirements.txt").read_text()
     assert "apache-beam==" in pinned
     assert not re.search(r"^(duckdb|dbt-core|functions-framework)==", pinned, re.MULTILINE)
+
+
+def test_the_transform_context_runs_coinpulse_transform_on_bigquery(dist: Path) -> None:
+    context = dist / "transform"
+    dockerfile = (context / "Dockerfile").read_text()
+    copied = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY")]
+    assert copied and all((context / source).exists() for source in copied)
+    user = re.search(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+    assert user is not None and user.group(1) not in ("root", "0")
+    assert 'ENTRYPOINT ["python", "-m", "commands.main", "transform", "--target", "prod"]' in (
+        dockerfile
+    )
+    assert sorted(p.name for p in (context / "commands").iterdir()) == [
+        "main.py",
+        "transform.py",
+        "warehouse_db.py",
+    ]
+    assert (context / "dbt" / "dbt_project.yml").is_file()
+    assert (context / "dbt" / "seeds" / "coins.csv").is_file()
+    requirements = (context / "requirements.txt").read_text()
+    assert "dbt-bigquery==" in requirements and "apache-beam" not in requirements

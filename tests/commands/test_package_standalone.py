@@ -220,3 +220,23 @@ def test_the_relay_context_runs_the_relay_alone_with_its_default_checkpoint(
     assert [path.name for path in (home / "relay").iterdir()] == [
         f"checkpoint-127.0.0.1_{exchange_port}.json"
     ]
+
+
+def test_the_transform_directory_parses_the_prod_project_on_its_own(
+    dist: Path, tmp_path: Path
+) -> None:
+    source = dist / "transform"
+    bin_dir = make_venv(source, tmp_path / "venv")
+    env = isolated_env(COINPULSE_HOME=str(tmp_path / "home"), BIGQUERY_PROJECT="coinpulse-prod")
+    command = ["-m", "commands.main", "transform", "--target", "prod", "--", "parse"]
+    done = subprocess.run(
+        [str(bin_dir / "python"), *command],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "home" / "dbt" / "prod" / "target" / "manifest.json").is_file()

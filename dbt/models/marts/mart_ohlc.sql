@@ -71,7 +71,7 @@ final as (
         high_price,
         low_price,
         close_price,
-        cast(trade_count as {{ dbt.type_bigint() }}) as trade_count,
+        cast(trade_count as {{ type_int() }}) as trade_count,
         base_volume,
         quote_volume,
         taker_buy_base_volume,

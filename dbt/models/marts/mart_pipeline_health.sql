@@ -90,7 +90,12 @@ window_hours as (
 spine as (
 
     select pairs.symbol, hours.hour_start as window_hour
-    from ({{ hour_series('(select min(window_hour) from window_hours)', '(select max(window_hour) from window_hours)') }}) as hours
+    from (
+        {{ hour_series(
+            '(select min(window_hour) from window_hours)',
+            '(select max(window_hour) from window_hours)',
+        ) }}
+    ) as hours
     cross join (select distinct symbol from window_hours) as pairs
 
 ),
@@ -134,9 +139,9 @@ final as (
         spine.symbol,
         spine.window_hour,
         coalesce(wh.windows_present, 0) as windows_present,
-        cast(coalesce(wh.trades, 0) as {{ dbt.type_bigint() }}) as trades,
-        cast(coalesce(wh.missing_trade_ids, 0) as {{ dbt.type_bigint() }}) as missing_trade_ids,
-        cast(coalesce(wh.trade_ids_counted_twice, 0) as {{ dbt.type_bigint() }}) as trade_ids_counted_twice,
+        cast(coalesce(wh.trades, 0) as {{ type_int() }}) as trades,
+        cast(coalesce(wh.missing_trade_ids, 0) as {{ type_int() }}) as missing_trade_ids,
+        cast(coalesce(wh.trade_ids_counted_twice, 0) as {{ type_int() }}) as trade_ids_counted_twice,
         coalesce(late.late_trades, 0) as late_trades,
         coalesce(dead_by_pair.dead_letters, 0) as dead_letters,
         cast(wh.max_emit_lag_seconds as {{ type_double() }}) as max_emit_lag_seconds,

@@ -105,8 +105,8 @@ final as (
         sv.window_count,
         cm.avg_candle_range,
         cm.avg_candle_change_pct,
-        cast(cm.bullish_candles as {{ dbt.type_bigint() }}) as bullish_candles,
-        cast(cm.bearish_candles as {{ dbt.type_bigint() }}) as bearish_candles,
+        cast(cm.bullish_candles as {{ type_int() }}) as bullish_candles,
+        cast(cm.bearish_candles as {{ type_int() }}) as bearish_candles,
         cm.total_candles,
         round(
             coalesce(cast(sv.hourly_range_pct as {{ type_double() }}), 0)

@@ -74,3 +74,11 @@ def test_the_warehouse_windows_equal_the_exchange_s_ground_truth(tmp_path: Path,
     assert {symbol for symbol, _ in best} == set(symbols.DEFAULT_PAIRS)
     coins = len(symbols.DEFAULT_PAIRS)  # the CoinGecko lane ran at start, against the stand-in
     assert coingecko_counts(home / "warehouse.duckdb") == [(coins, coins * 48)]
+    # The stack kept the marts built: every best window of the run is in the prices mart
+    # (the closing dbt build rebuilt the days of the run and passed its tests).
+    with warehouse_db.read(home / "warehouse.duckdb") as connection:
+        priced = connection.execute(
+            "SELECT count(*) FROM crypto_mart.mart_crypto_prices WHERE market_cap IS NOT NULL"
+        ).fetchone()
+    assert priced == (len(best),)
+    assert "dbt build passed" in summary, summary

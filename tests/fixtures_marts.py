@@ -2,11 +2,11 @@
 
 One dataset holds the raw tables (from the schema files) and the four marts, created
 with the columns and BigQuery types of the marts' enforced dbt contracts
-(dbt/models/marts/*.yml) and filled with rows made here (not yet built by dbt's
-emulator target), on both sides of the panels' time range [FROM, TO], so a query that
-ignores ``$__timeFilter`` shows it. The emulator has no
-INFORMATION_SCHEMA.JOBS (it refuses the ``region-us`` qualifier), so a ``jobs`` table
-of JOBS's columns holds load-job rows to run that query on in its place.
+(dbt/models/marts/*.yml) and filled with rows made here, on both sides of the panels'
+time range [FROM, TO], so a query that ignores ``$__timeFilter`` shows it
+(test_panel_sql_dbt.py runs the same queries over marts that dbt builds). The emulator
+has no INFORMATION_SCHEMA.JOBS (it refuses the ``region-us`` qualifier), so a ``jobs``
+table of JOBS's columns holds load-job rows to run that query on in its place.
 """
 
 import io
@@ -26,6 +26,8 @@ from fixtures_lake import Samples
 from google.cloud import bigquery
 
 from coinpulse import bigquery_client, schemas
+from dashboards.grafana import board
+from reference.grafana_bigquery import grafana_query
 
 FROM = datetime(2026, 5, 17, 21, tzinfo=UTC)
 TO = datetime(2026, 5, 18, 13, tzinfo=UTC)
@@ -159,13 +161,33 @@ def raw_rows(dataset: str) -> dict[str, list[dict[str, Any]]]:
     return {"stream_prices": windows, "dead_letters": dead, "jobs": jobs}
 
 
-@dataclass
-class MartWarehouse:
-    client: bigquery.Client
-    dataset: str
+JOBS_IN_PLACE_OF = "`region-us`.INFORMATION_SCHEMA.JOBS"
 
-    def rows(self, sql: str) -> list[list[tuple[str, Any]]]:
-        """The query's rows as (column, value) pairs in column order."""
+
+@dataclass
+class Panels:
+    """What each panel of the built dashboard receives from BigQuery (the emulator) over
+    [FROM, TO]: its rawSql with Grafana's variables and the plugin's macros expanded,
+    INFORMATION_SCHEMA.JOBS read from ``RAW.jobs``."""
+
+    client: bigquery.Client
+    mart_dataset: str
+    raw_dataset: str
+
+    def panel(
+        self, title: str, symbol: str = "BTCUSDT", timeframe: str = "1h", **time: datetime
+    ) -> list[list[tuple[str, Any]]]:
+        """The rows of panel ``title`` as (column, value) pairs; ``time_from``/``time_to``
+        move the range."""
+        [panel] = [p for p in board.dashboards()[0]["panels"] if p.get("title") == title]
+        [target] = panel["targets"]
+        variables = {
+            "mart_dataset": self.mart_dataset, "raw_dataset": self.raw_dataset,
+            "location": "us", "timeframe": timeframe, "symbol": symbol,
+        }  # fmt: skip
+        start, end = time.get("time_from", FROM), time.get("time_to", TO)
+        sql = grafana_query(target["rawSql"], variables, start, end, timedelta(hours=1))
+        sql = sql.replace(JOBS_IN_PLACE_OF, f"`{self.raw_dataset}.jobs`")
         return [list(row.items()) for row in self.client.query(sql).result(timeout=60)]
 
 
@@ -178,7 +200,8 @@ def schema_of(table: str) -> list[bigquery.SchemaField]:
 
 
 @pytest.fixture(scope="module")
-def mart_warehouse(bigquery_endpoint: str) -> Iterator[MartWarehouse]:
+def mart_panels(bigquery_endpoint: str) -> Iterator[Panels]:
+    """The panels over a dataset of the raw tables and the marts, filled here."""
     client = bigquery_client.connect(PROJECT, endpoint=bigquery_endpoint)
     dataset = f"dash_{uuid.uuid4().hex[:12]}"
     client.create_dataset(f"{PROJECT}.{dataset}")
@@ -201,5 +224,5 @@ def mart_warehouse(bigquery_endpoint: str) -> Iterator[MartWarehouse]:
         client.load_table_from_file(
             io.BytesIO(payload), f"{PROJECT}.{dataset}.{table}", job_config=config
         ).result(timeout=60)
-    yield MartWarehouse(client, dataset)
+    yield Panels(client, dataset, dataset)
     client.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True)

@@ -7,42 +7,12 @@ whose rows lie on both sides of the time range. The load-jobs query reads that
 fixture's ``jobs`` table in place of INFORMATION_SCHEMA.JOBS, which the emulator lacks.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from fixtures_marts import COINS, FROM, HOURS, MINUTES, TO, MartWarehouse
-
-from dashboards.grafana import board
-from reference.grafana_bigquery import grafana_query
-
-JOBS_IN_PLACE_OF = "`region-us`.INFORMATION_SCHEMA.JOBS"
-
-
-class Warehouse:
-    """What each panel of the built dashboard receives from the mart warehouse."""
-
-    def __init__(self, marts: MartWarehouse) -> None:
-        self.marts = marts
-
-    def panel(self, title: str, symbol: str = "BTCUSDT", timeframe: str = "1h") -> list[Any]:
-        """The rows Grafana's panel ``title`` receives, as (column, value) pairs."""
-        [panel] = [p for p in board.dashboards()[0]["panels"] if p.get("title") == title]
-        [target] = panel["targets"]
-        dataset = self.marts.dataset
-        variables = {
-            "mart_dataset": dataset, "raw_dataset": dataset, "location": "us",
-            "timeframe": timeframe, "symbol": symbol,
-        }  # fmt: skip
-        sql = grafana_query(target["rawSql"], variables, FROM, TO, timedelta(hours=1))
-        rows: list[Any] = self.marts.rows(sql.replace(JOBS_IN_PLACE_OF, f"`{dataset}.jobs`"))
-        return rows
-
-
-@pytest.fixture(scope="module")
-def warehouse(mart_warehouse: MartWarehouse) -> Warehouse:
-    return Warehouse(mart_warehouse)
+from fixtures_marts import COINS, FROM, HOURS, MINUTES, TO, Panels
 
 
 def columns(rows: list[Any]) -> list[str]:
@@ -55,9 +25,9 @@ def column(rows: list[Any], name: str) -> list[Any]:
 
 @pytest.mark.integration
 def test_latest_price_is_a_close_per_coin_and_minute_within_the_range(
-    warehouse: Warehouse,
+    mart_panels: Panels,
 ) -> None:
-    rows = warehouse.panel("Latest price")
+    rows = mart_panels.panel("Latest price")
     assert columns(rows) == ["time", "symbol", "price_usd"]
     assert len(rows) == len(COINS) * len(MINUTES)
     times = column(rows, "time")
@@ -67,8 +37,8 @@ def test_latest_price_is_a_close_per_coin_and_minute_within_the_range(
 
 
 @pytest.mark.integration
-def test_average_price_is_grouped_by_grafanas_interval(warehouse: Warehouse) -> None:
-    rows = warehouse.panel("Average price per minute")  # the interval is an hour here
+def test_average_price_is_grouped_by_grafanas_interval(mart_panels: Panels) -> None:
+    rows = mart_panels.panel("Average price per minute")  # the interval is an hour here
     assert columns(rows) == ["time", "symbol", "avg_price"]
     assert {t.minute for t in column(rows, "time")} == {0}
     first_btc = next(dict(r) for r in rows if dict(r)["symbol"] == "BTCUSDT")
@@ -78,15 +48,15 @@ def test_average_price_is_grouped_by_grafanas_interval(warehouse: Warehouse) -> 
 
 
 @pytest.mark.integration
-def test_volatility_is_a_score_per_coin_and_hour(warehouse: Warehouse) -> None:
-    rows = warehouse.panel("Hourly volatility score")
+def test_volatility_is_a_score_per_coin_and_hour(mart_panels: Panels) -> None:
+    rows = mart_panels.panel("Hourly volatility score")
     assert columns(rows) == ["time", "symbol", "composite_volatility_score"]
     assert sorted(set(column(rows, "time"))) == HOURS
 
 
 @pytest.mark.integration
-def test_market_cap_rankings_are_the_latest_row_per_coin_by_rank(warehouse: Warehouse) -> None:
-    rows = warehouse.panel("Market cap rankings")
+def test_market_cap_rankings_are_the_latest_row_per_coin_by_rank(mart_panels: Panels) -> None:
+    rows = mart_panels.panel("Market cap rankings")
     assert columns(rows) == [
         "market_cap_rank", "name", "ticker", "market_cap", "market_cap_category",
         "total_volume", "fully_diluted_valuation", "snapshot_date",
@@ -98,9 +68,9 @@ def test_market_cap_rankings_are_the_latest_row_per_coin_by_rank(warehouse: Ware
 
 @pytest.mark.integration
 def test_todays_candles_are_the_last_days_hours_with_bearish_ones_named(
-    warehouse: Warehouse,
+    mart_panels: Panels,
 ) -> None:
-    rows = warehouse.panel("Today's candles")
+    rows = mart_panels.panel("Today's candles")
     assert columns(rows) == [
         "bucket_start", "symbol", "open_price", "high_price", "low_price", "close_price",
         "base_volume", "change_pct", "direction",
@@ -114,8 +84,8 @@ def test_todays_candles_are_the_last_days_hours_with_bearish_ones_named(
 
 
 @pytest.mark.integration
-def test_the_24h_change_is_the_latest_per_coin_highest_first(warehouse: Warehouse) -> None:
-    rows = warehouse.panel("24 h change %")
+def test_the_24h_change_is_the_latest_per_coin_highest_first(mart_panels: Panels) -> None:
+    rows = mart_panels.panel("24 h change %")
     latest = 1 + len(MINUTES) / 1000
     assert rows == [
         [("ticker", "BTC"), ("price_change_percentage_24h", pytest.approx(latest))],
@@ -126,9 +96,9 @@ def test_the_24h_change_is_the_latest_per_coin_highest_first(warehouse: Warehous
 @pytest.mark.integration
 @pytest.mark.parametrize(("timeframe", "expected"), [("1h", len(HOURS)), ("1m", 3)])
 def test_candles_are_one_symbols_timeframe(
-    warehouse: Warehouse, timeframe: str, expected: int
+    mart_panels: Panels, timeframe: str, expected: int
 ) -> None:
-    rows = warehouse.panel("Candles: ${symbol} ${timeframe}", "ETHUSDT", timeframe)
+    rows = mart_panels.panel("Candles: ${symbol} ${timeframe}", "ETHUSDT", timeframe)
     assert columns(rows) == ["time", "open", "high", "low", "close", "volume"]
     assert len(rows) == expected
     for row in map(dict, rows):
@@ -137,9 +107,9 @@ def test_candles_are_one_symbols_timeframe(
 
 
 @pytest.mark.integration
-def test_freshness_is_seconds_since_each_coins_newest_window(warehouse: Warehouse) -> None:
+def test_freshness_is_seconds_since_each_coins_newest_window(mart_panels: Panels) -> None:
     started = datetime.now(UTC)
-    rows = warehouse.panel("Data freshness")
+    rows = mart_panels.panel("Data freshness")
     assert column(rows, "symbol") == ["BTCUSDT", "ETHUSDT"]
     newest_end = datetime(2026, 5, 18, 12, 3, tzinfo=UTC)  # minute 2's window ends 12:03
     for seconds in column(rows, "seconds_behind"):
@@ -147,18 +117,18 @@ def test_freshness_is_seconds_since_each_coins_newest_window(warehouse: Warehous
 
 
 @pytest.mark.integration
-def test_missing_ids_and_late_trades_are_per_coin_and_hour(warehouse: Warehouse) -> None:
-    missing = warehouse.panel("Missing trade ids")
+def test_missing_ids_and_late_trades_are_per_coin_and_hour(mart_panels: Panels) -> None:
+    missing = mart_panels.panel("Missing trade ids")
     assert columns(missing) == ["time", "symbol", "missing_trade_ids", "trade_ids_counted_twice"]
     assert len(missing) == len(COINS) * len(HOURS)
-    late = warehouse.panel("Late trades")
+    late = mart_panels.panel("Late trades")
     assert columns(late) == ["time", "symbol", "late_trades"]
     assert min(column(late, "late_trades")) == 1  # the hour before the range (0) is left out
 
 
 @pytest.mark.integration
-def test_dead_letters_are_counted_per_hour_and_stage(warehouse: Warehouse) -> None:
-    rows = warehouse.panel("Dead letters")
+def test_dead_letters_are_counted_per_hour_and_stage(mart_panels: Panels) -> None:
+    rows = mart_panels.panel("Dead letters")
     assert rows == [
         [("time", HOURS[2]), ("stage", "parse"), ("dead_letters", 2)],
         [("time", HOURS[3]), ("stage", "schema"), ("dead_letters", 1)],
@@ -166,8 +136,8 @@ def test_dead_letters_are_counted_per_hour_and_stage(warehouse: Warehouse) -> No
 
 
 @pytest.mark.integration
-def test_load_jobs_are_counted_per_raw_table_and_day(warehouse: Warehouse) -> None:
-    rows = warehouse.panel("Load jobs per table per day")
+def test_load_jobs_are_counted_per_raw_table_and_day(mart_panels: Panels) -> None:
+    rows = mart_panels.panel("Load jobs per table per day")
     assert rows == [
         [("day", date(2026, 5, 18)), ("table_name", "late_trades"), ("load_jobs", 1),
          ("daily_limit", 1500)],

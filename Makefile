@@ -13,8 +13,9 @@ BQEMU_STAMP := $(BQEMU)/.installed
 DBTBQ  := .venv-dbt-bigquery
 DBTBQ_STAMP := $(DBTBQ)/.installed
 
-.PHONY: install bq-emulator dbt-bigquery browser screenshots lock requirements package lint test \
-        test-unit test-integration test-e2e bench soak demo tf-validate tf-check deploy clean
+.PHONY: install bq-emulator dbt-bigquery browser screenshots lock requirements package dashboards \
+        dashboards-snapshot lint test test-unit test-integration test-e2e bench soak demo tf-validate \
+        tf-check deploy clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +62,12 @@ requirements: $(STAMP)  ## regenerate each deployable unit's requirements.txt fr
 
 package: $(STAMP)  ## build every deployable artifact under dist/
 	$(BIN)/coinpulse package --dist dist
+
+dashboards: $(STAMP)  ## the Grafana dashboards' JSON under dashboards/build/
+	$(BIN)/coinpulse grafana build --out dashboards/build
+
+dashboards-snapshot: $(STAMP)  ## accept the current dashboards as the snapshot the tests compare
+	$(BIN)/coinpulse grafana build --out tests/dashboards/grafana/snapshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

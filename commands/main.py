@@ -53,6 +53,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "commands.deploy",
         "build, apply and deploy everything into a Google Cloud project",
     ),
+    "grafana": ("commands.grafana", "build the Grafana Cloud dashboards, or publish them"),
     "transform": ("commands.transform", "build the dbt marts on DuckDB (local) or BigQuery"),
     "verify": (
         "commands.verify",

@@ -1,10 +1,11 @@
 """Shared fixtures: the real Pub/Sub and GCS emulators on free ports.
 
 The lake samples (fixtures_lake.py), the CoinGecko fixtures (fixtures_coingecko.py),
-the dashboard's marts (fixtures_marts.py),
-the recorded pairs (fixtures_symbols.py) and the BigQuery emulator (fixtures_bigquery.py)
-are plugins beside this file, shared by the
-tests of every unit that needs them.
+the recorded pairs (fixtures_symbols.py), the BigQuery emulator (fixtures_bigquery.py),
+the local dashboard's marts (fixtures_marts.py), the marts on the emulator for the
+Grafana panels' SQL (fixtures_panel_marts.py) and the dbt warehouse fixtures
+(fixtures_dbt.py) are plugins beside this file, shared by the tests of every unit that
+needs them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ pytest_plugins = [
     "fixtures_symbols",
     "fixtures_bigquery",
     "fixtures_marts",
+    "fixtures_panel_marts",
     "fixtures_dbt",
 ]
 

@@ -21,6 +21,7 @@ SUITES: dict[str, str] = {
     "repair": "commands.bench.repair",
     "dashboard": "commands.bench.dashboard",
     "soak": "commands.bench.soak",
+    "dbt": "commands.bench.dbt",
 }
 # Run only when named (--only soak, make soak): 20 minutes, more than a speed figure.
 ON_REQUEST = ("soak",)

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lock requirements package lint test test-unit test-integration test-e2e bench soak demo clean
+.PHONY: install lock requirements package lint test test-unit test-integration test-e2e test-flink flink-jars bench soak demo clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,17 +36,24 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
+# The Flink tests (marker flink) run in test-flink only: they start Beam's job server.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not flink"
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit
 
 test-integration: $(STAMP)
-	$(BIN)/python -m pytest -m integration
+	$(BIN)/python -m pytest -m "integration and not flink"
 
 test-e2e: $(STAMP)
-	$(BIN)/python -m pytest -m e2e
+	$(BIN)/python -m pytest -m "e2e and not flink"
+
+test-flink: flink-jars  ## the pipeline on an embedded Flink cluster (needs Java 17 and Maven)
+	$(BIN)/python -m pytest -m flink
+
+flink-jars: $(STAMP)  ## fetch Beam's Flink job server with Maven into the state folder, checked
+	$(BIN)/python -m beam_pipeline.flink.jars
 
 bench: $(STAMP)
 	$(BIN)/coinpulse bench

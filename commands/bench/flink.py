@@ -64,6 +64,6 @@ def run(quick: bool) -> list[str]:
         f"{flink_seconds / fnapi_seconds:.1f}",
         f"Flink start-up (job server, embedded cluster, submission; {len(tiny)} trades): "
         f"{startup:.1f} s",
-        f"flink check: {len(on_flink)} objects, "
+        f"flink check: {len(on_flink)} object(s), "
         f"{'identical to' if same else 'DIFFERENT from'} the FnApiRunner's",
     ]

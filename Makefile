@@ -14,8 +14,8 @@ DBTBQ  := .venv-dbt-bigquery
 DBTBQ_STAMP := $(DBTBQ)/.installed
 
 .PHONY: install bq-emulator dbt-bigquery browser screenshots lock requirements package dashboards \
-        dashboards-snapshot lint test test-unit test-integration test-e2e bench soak demo tf-validate \
-        tf-check deploy clean
+        dashboards-snapshot lint test test-unit test-integration test-e2e test-flink flink-jars bench \
+        soak demo tf-validate tf-check deploy clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,17 +75,24 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 	$(BIN)/sqlfluff lint --disable-progress-bar dbt/models
 
+# The Flink tests (marker flink) run in test-flink only: they start Beam's job server.
 test: $(STAMP) $(BQEMU_STAMP) $(DBTBQ_STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not flink"
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit
 
 test-integration: $(STAMP) $(BQEMU_STAMP) $(DBTBQ_STAMP)
-	$(BIN)/python -m pytest -m integration
+	$(BIN)/python -m pytest -m "integration and not flink"
 
 test-e2e: $(STAMP) $(BQEMU_STAMP) browser
-	$(BIN)/python -m pytest -m e2e
+	$(BIN)/python -m pytest -m "e2e and not flink"
+
+test-flink: flink-jars  ## the pipeline on an embedded Flink cluster (needs Java 17 and Maven)
+	$(BIN)/python -m pytest -m flink
+
+flink-jars: $(STAMP)  ## fetch Beam's Flink job server with Maven into the state folder, checked
+	$(BIN)/python -m beam_pipeline.flink.jars
 
 bench: $(STAMP) browser
 	$(BIN)/coinpulse bench

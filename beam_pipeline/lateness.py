@@ -71,7 +71,7 @@ class _Gate(beam.DoFn):
         self.lateness_ms = allowed_lateness_seconds * 1000
         self.late_trades = Metrics.counter("pipeline", "late_trades")
 
-    def set_aside(self, chunk: Chunk) -> TaggedOutput[str, Chunk]:
+    def set_aside(self, chunk: Chunk) -> TaggedOutput:
         self.late_trades.inc(len(chunk[1]))
         return TaggedOutput(LATE, chunk)
 
@@ -101,7 +101,7 @@ class TimerLatenessGate(_Gate):
         tick_window: Any = _TICK_WINDOW,
         horizon: Any = _HORIZON,
         tick: Any = _TICK,
-    ) -> Iterator[Chunk | TaggedOutput[str, Any]]:
+    ) -> Iterator[Chunk | TaggedOutput]:
         end = _window_end(chunk)
         if end <= (expired.read() or 0):
             yield self.set_aside(chunk)
@@ -143,7 +143,7 @@ class ClockLatenessGate(_Gate):
         super().__init__(allowed_lateness_seconds)
         self.clock = clock
 
-    def process(self, chunk: Chunk) -> Iterator[Chunk | TaggedOutput[str, Any]]:
+    def process(self, chunk: Chunk) -> Iterator[Chunk | TaggedOutput]:
         if self.clock() > _window_end(chunk) + self.lateness_ms:
             yield self.set_aside(chunk)
         else:

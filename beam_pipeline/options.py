@@ -18,7 +18,8 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from coinpulse import logs
 
 STREAMING_RUNNER = "BundleBasedDirectRunner"
-BATCH_RUNNER = "FnApiRunner"
+# By class path: Beam 2.62 knows no short name "FnApiRunner" (runners/runner.py _RUNNER_MAP).
+BATCH_RUNNER = "apache_beam.runners.portability.fn_api_runner.FnApiRunner"
 # Runners that execute the pipeline in this process; their Pub/Sub reader sets
 # the watermark to the wall clock at every pull (apache_beam/runners/direct).
 DIRECT_RUNNERS = frozenset({"DirectRunner", "SwitchingDirectRunner", "BundleBasedDirectRunner"})

@@ -26,6 +26,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.pvalue import PCollection
 from apache_beam.transforms import trigger, window
+from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
 from beam_pipeline import rows
 from beam_pipeline.combine import WindowStats, WindowStatsFn
@@ -35,6 +36,14 @@ from beam_pipeline.trades import WINDOW_MS, WINDOW_SECONDS, Chunk, TradeTuple, w
 # the time it takes the lateness gate to learn that the watermark has moved
 # (one timer firing, or one Pub/Sub pull for the local reader).
 WINDOW_STATE_MARGIN_SECONDS = 60
+# The one pane of a batch window: first, last, on time (the default trigger in batch).
+BATCH_PANE = PaneInfo(
+    is_first=True,
+    is_last=True,
+    timing=PaneInfoTiming.ON_TIME,
+    index=0,
+    nonspeculative_index=0,
+)
 
 
 def window_into(
@@ -58,7 +67,10 @@ class FormatWindowRow(beam.DoFn):
     ``emitted_at`` is the processing time in streaming. In batch it is the window's
     end: every window fires once, on time, from the whole input, so a rerun of the
     same input writes the same rows, hence the same object name (the content digest),
-    and adds nothing.
+    and adds nothing. For the same reason a batch row states that one on-time pane
+    (BATCH_PANE) rather than the runner's pane: the FnApiRunner reports it, but
+    Flink's batch GroupByKey reports none (timing UNKNOWN), and the rows must not
+    depend on the runner.
     """
 
     def __init__(self, *, streaming: bool) -> None:
@@ -69,8 +81,10 @@ class FormatWindowRow(beam.DoFn):
         self, element: tuple[tuple[str, int], WindowStats], pane: Any = beam.DoFn.PaneInfoParam
     ) -> Iterator[rows.Row]:
         (symbol, start_ms), stats = element
-        emitted_at = rows.now_ms() if self.streaming else start_ms + WINDOW_MS
-        yield rows.window_row(symbol, start_ms, stats, pane, emitted_at)
+        if self.streaming:
+            yield rows.window_row(symbol, start_ms, stats, pane, rows.now_ms())
+        else:
+            yield rows.window_row(symbol, start_ms, stats, BATCH_PANE, start_ms + WINDOW_MS)
 
 
 def key_by_window(chunk: Chunk) -> tuple[tuple[str, int], tuple[TradeTuple, ...]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 from coinpulse import __version__, logs
@@ -95,7 +96,14 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+# Google's client libraries warn on import about this runtime (Python 3.11's end of
+# support in 2027; grpcio below 1.83, which Beam 2.62 requires, without post-quantum
+# TLS): notices for whoever chooses the pins in requirements.lock, not for a command's user.
+RUNTIME_NOTICES = r"google\.(api_core|auth)\."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", category=FutureWarning, module=RUNTIME_NOTICES)
     args_list = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(args_list).parse_args(args_list)
     logs.setup(args.log_level or args.default_log_level)

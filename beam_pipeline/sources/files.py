@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -69,7 +68,7 @@ class ParseTradeFile(beam.DoFn):
         self.trades = Metrics.counter("backfill", "trades")
         self.dead_letters = Metrics.counter("backfill", "dead_letters")
 
-    def process(self, path: str) -> Iterator[TimestampedValue[Chunk] | TaggedOutput[str, Any]]:
+    def process(self, path: str) -> Iterator[TimestampedValue[Chunk] | TaggedOutput]:
         pair = archive.archive_pair(os.path.basename(path))
         stage = "backfill.archive" if pair else "backfill.frames"
         received_at = file_time_ms(path)

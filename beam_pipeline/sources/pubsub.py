@@ -54,9 +54,7 @@ class ParseTradeMessages(beam.DoFn):
         self.trades = Metrics.counter("pipeline", "trades")
         self.dead_letters = Metrics.counter("pipeline", "dead_letters")
 
-    def process(
-        self, message: PubsubMessage
-    ) -> Iterator[TimestampedValue[Chunk] | TaggedOutput[str, rows.Row]]:
+    def process(self, message: PubsubMessage) -> Iterator[TimestampedValue[Chunk] | TaggedOutput]:
         self.messages.inc()
         kind = (message.attributes or {}).get(messages.ATTR_KIND, messages.KIND_TRADES)
         if kind == messages.KIND_HEARTBEAT:
@@ -83,7 +81,7 @@ class ParseTradeMessages(beam.DoFn):
         self.trades.inc(len(trades))
         yield from chunk_by_window(trades)
 
-    def _passed_on(self, body: bytes) -> TaggedOutput[str, rows.Row]:
+    def _passed_on(self, body: bytes) -> TaggedOutput:
         """A dead letter rejected upstream (the relay): kept as it is, if it is one."""
         try:
             row = jsontext.loads(body)
@@ -94,7 +92,7 @@ class ParseTradeMessages(beam.DoFn):
         self.dead_letters.inc()
         return TaggedOutput(DEAD_LETTERS, row)
 
-    def _dead_letter(self, reason: str, raw: str | bytes) -> TaggedOutput[str, rows.Row]:
+    def _dead_letter(self, reason: str, raw: str | bytes) -> TaggedOutput:
         self.dead_letters.inc()
         row = messages.dead_letter_record(STAGE, reason, raw, self.subscription, rows.now_ms())
         return TaggedOutput(DEAD_LETTERS, row)

@@ -17,6 +17,7 @@ import time
 SUITES: dict[str, str] = {
     "relay": "commands.bench.relay",
     "pipeline": "commands.bench.pipeline",
+    "flink": "commands.bench.flink",
     "stack": "commands.bench.stack",
     "repair": "commands.bench.repair",
     "dashboard": "commands.bench.dashboard",

@@ -81,7 +81,7 @@ def bench_backfill(folder: Path, per_pair: int) -> list[str]:
     output = folder / "out"
     started = time.perf_counter()
     pipeline = beam.Pipeline(
-        options=options.pipeline_options([], default_runner="FnApiRunner", streaming=False)
+        options=options.pipeline_options([], default_runner=options.BATCH_RUNNER, streaming=False)
     )
     backfill.build(pipeline, [str(p) for p in paths], str(output))
     pipeline.run().wait_until_finish()

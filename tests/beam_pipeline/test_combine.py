@@ -20,7 +20,7 @@ from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from beam_pipeline import rows
+from beam_pipeline import options, rows
 from beam_pipeline.combine import WindowStatsFn, WindowTrades, window_stats
 from beam_pipeline.trades import TradeTuple, chunk_by_window, window_start_ms
 from beam_pipeline.windowing import ComputeWindows
@@ -159,8 +159,8 @@ def test_the_batch_pipeline_equals_duckdb(
             key = (row["symbol"], epoch_ms(row["window_start"]))
             assert windows_sql.mismatches(row, expected[key]) == []
 
-    options = PipelineOptions(["--runner=FnApiRunner"])
-    with beam.Pipeline(options=options) as pipeline:
+    batch = PipelineOptions([f"--runner={options.BATCH_RUNNER}"])
+    with beam.Pipeline(options=batch) as pipeline:
         written = (
             pipeline
             | beam.Create(list(chunk_by_window(delivered)))

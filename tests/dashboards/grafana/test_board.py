@@ -36,9 +36,9 @@ def terraform_partition_columns() -> dict[str, str]:
     with (ROOT / "terraform" / "bigquery.tf").open() as handle:
         document = hcl2.load(handle, serialization_options=options)
     return {
-        body["table_id"]: body["time_partitioning"][0]["field"]
-        for block in document["resource"]
-        for body in block.get("google_bigquery_table", {}).values()
+        table: settings["partition_field"]
+        for block in document["locals"]
+        for table, settings in block.get("raw_tables", {}).items()
     }
 
 

@@ -43,6 +43,8 @@ PROJECT_ENV = "COINPULSE_DBT_PROJECT"
 TARGETS = ("local", "prod", "emulator")
 BIGQUERY_TARGETS = ("prod", "emulator")
 BIGQUERY_VENV = ROOT / ".venv-dbt-bigquery"
+# Seeds, views and marts without the tests: the quick refresh the local stack runs.
+MODELS_ONLY = ("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 LOCK_TIMEOUT_SECONDS = warehouse_db.LOCK_TIMEOUT_SECONDS
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 5.0

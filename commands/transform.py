@@ -73,8 +73,11 @@ def environment(target: str, base: Mapping[str, str] | None = None) -> dict[str,
     """The environment of a dbt run: the project's profiles, the target, and the
     target and log folders under $COINPULSE_HOME (the project folder stays clean)."""
     env = dict(os.environ if base is None else base)
-    work = Path(env.get("COINPULSE_HOME", ".coinpulse")).resolve() / "dbt" / target
+    # Absolute, as dbt runs in the project folder: the same file paths.home() names.
+    home = Path(env.get("COINPULSE_HOME", ".coinpulse")).resolve()
+    work = home / "dbt" / target
     env.update(
+        COINPULSE_HOME=str(home),
         DBT_PROFILES_DIR=str(project_dir()),
         DBT_PROJECT_DIR=str(project_dir()),
         COINPULSE_DBT_TARGET=target,

@@ -43,6 +43,8 @@ PROJECT_ENV = "COINPULSE_DBT_PROJECT"
 TARGETS = ("local", "prod", "emulator")
 BIGQUERY_TARGETS = ("prod", "emulator")
 BIGQUERY_VENV = ROOT / ".venv-dbt-bigquery"
+# Seeds, views and marts without the tests: the quick refresh the local stack runs.
+MODELS_ONLY = ("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 LOCK_TIMEOUT_SECONDS = warehouse_db.LOCK_TIMEOUT_SECONDS
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 5.0
@@ -71,8 +73,11 @@ def environment(target: str, base: Mapping[str, str] | None = None) -> dict[str,
     """The environment of a dbt run: the project's profiles, the target, and the
     target and log folders under $COINPULSE_HOME (the project folder stays clean)."""
     env = dict(os.environ if base is None else base)
-    work = Path(env.get("COINPULSE_HOME", ".coinpulse")).resolve() / "dbt" / target
+    # Absolute, as dbt runs in the project folder: the same file paths.home() names.
+    home = Path(env.get("COINPULSE_HOME", ".coinpulse")).resolve()
+    work = home / "dbt" / target
     env.update(
+        COINPULSE_HOME=str(home),
         DBT_PROFILES_DIR=str(project_dir()),
         DBT_PROJECT_DIR=str(project_dir()),
         COINPULSE_DBT_TARGET=target,

@@ -1,6 +1,7 @@
 """The marts inside the local stack: ``coinpulse transform`` every TRANSFORM_INTERVAL.
 
-A thread runs the incremental models (``dbt run``: seconds, so the warehouse lock is
+A thread runs the seed and the incremental models without the tests
+(``transform.MODELS_ONLY``: seconds, so the warehouse lock is
 held only briefly and the loader's bounded retries wait it out) one interval after
 the stack starts and after every run, so the marts stay a couple of minutes behind
 the trades. In the cloud, Cloud Scheduler starts the transform job on the same
@@ -44,7 +45,7 @@ def environment(home: Path, pairs: Sequence[str]) -> dict[str, str]:
 
 def _loop(home: Path, pairs: Sequence[str], stop: threading.Event, runs: Runs) -> None:
     while not stop.wait(TRANSFORM_INTERVAL_SECONDS):
-        code = transform.run("local", ["run"], base_env=environment(home, pairs))
+        code = transform.run("local", transform.MODELS_ONLY, base_env=environment(home, pairs))
         if code == 0:
             runs.ok += 1
         else:

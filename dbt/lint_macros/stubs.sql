@@ -10,7 +10,7 @@
 {% macro type_double() %}float64{% endmacro %}
 {% macro rollup_stddev(n, s, q, c) %}sqrt(greatest((cast({{ q }} as float64) - pow(cast({{ s }} as float64), 2) / {{ n }}) / {{ n }}, 0)){% endmacro %}
 {% macro tracked_pairs() %}'BTCUSDT'{% endmacro %}
-{% macro incremental_filter(a, b) %}true{% endmacro %}
+{% macro incremental_filter(a, b, c=0) %}true{% endmacro %}
 {% macro day_partition(field) %}{% endmacro %}
 {% macro loaded_at(relation) %}select *, cast(null as timestamp) as loaded_at from {{ relation }}{% endmacro %}
 {% macro type_int() %}int64{% endmacro %}

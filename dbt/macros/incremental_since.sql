@@ -19,17 +19,19 @@
 
 {#
     The condition on a staging model's window_start for an incremental run, or
-    "true" for a full build.
+    "true" for a full build. ``earlier_days`` moves the start that many days back
+    (the health mart looks there for the window before the rebuilt ones).
 #}
-{% macro incremental_filter(window_column='window_start', mart_column='window_start') -%}
+{% macro incremental_filter(window_column='window_start', mart_column='window_start', earlier_days=0) -%}
     {%- if is_incremental() -%}
         {%- set since = incremental_since(mart_column) -%}
+        {%- set back = -86400 * earlier_days -%}
         {%- set conditions = [] -%}
         {%- if since is not none -%}
-            {%- do conditions.append(window_column ~ ' >= ' ~ timestamp_literal(since.strftime('%Y-%m-%d %H:%M:%S+00'))) -%}
+            {%- do conditions.append(window_column ~ ' >= ' ~ add_seconds(timestamp_literal(since.strftime('%Y-%m-%d %H:%M:%S+00')), back)) -%}
         {%- endif -%}
         {%- if var('rebuild_since') -%}
-            {%- set repair = [window_column ~ ' >= ' ~ bucket_start(timestamp_literal(var('rebuild_since')), 86400)] -%}
+            {%- set repair = [window_column ~ ' >= ' ~ add_seconds(bucket_start(timestamp_literal(var('rebuild_since')), 86400), back)] -%}
             {%- if var('rebuild_until') -%}
                 {%- do repair.append(window_column ~ ' < ' ~ add_seconds(bucket_start(timestamp_literal(var('rebuild_until')), 86400), 86400)) -%}
             {%- endif -%}

@@ -35,6 +35,8 @@ def test_the_environment_points_dbt_at_the_projects_profiles(tmp_path: Path) -> 
     assert env["COINPULSE_DBT_TARGET"] == "emulator"
     assert env["DBT_TARGET_PATH"] == str(tmp_path / "dbt" / "emulator" / "target")
     assert env["KEEP"] == "1"
+    relative = transform.environment("local", {"COINPULSE_HOME": "state"})
+    assert relative["COINPULSE_HOME"] == str(Path("state").resolve())
 
 
 def test_the_cli_offers_the_three_targets(capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,6 +22,8 @@ from fixtures_dbt import (
     window_rows,
 )
 
+from commands import transform
+
 pytestmark = pytest.mark.integration
 
 MARTS = {
@@ -68,7 +70,7 @@ def test_incremental_runs_equal_a_full_refresh(dbt_warehouse: Warehouse) -> None
     recent = market.generate(START, 120)
     dbt_warehouse.insert_windows(window_rows(old + recent))
     dbt_warehouse.insert("coingecko_markets", market_table(OLD.date(), OLD))
-    assert dbt_warehouse.dbt("run") == 0
+    assert dbt_warehouse.dbt(*transform.MODELS_ONLY) == 0
     first = snapshot(dbt_warehouse)
 
     # A late pane: the last recent minute of BTCUSDT gains two trades at its end.
@@ -85,9 +87,9 @@ def test_incremental_runs_equal_a_full_refresh(dbt_warehouse: Warehouse) -> None
     repair(dbt_warehouse, market, old, "ETHUSDT")
     since = market.skipped["ETHUSDT"][1].isoformat()
 
-    assert dbt_warehouse.dbt("run", since=since) == 0
+    assert dbt_warehouse.dbt(*transform.MODELS_ONLY, since=since) == 0
     incremental = snapshot(dbt_warehouse)
-    assert dbt_warehouse.dbt("run", "--full-refresh") == 0
+    assert dbt_warehouse.dbt(*transform.MODELS_ONLY, "--full-refresh") == 0
     full = snapshot(dbt_warehouse)
 
     for mart in MARTS:
@@ -109,7 +111,7 @@ def test_a_repair_older_than_the_lookback_needs_its_range(dbt_warehouse: Warehou
     market = GeneratedMarket(12)
     old = market.generate(OLD, 12, skip_ids=1)
     dbt_warehouse.insert_windows(window_rows(old + market.generate(START, 10)))
-    assert dbt_warehouse.dbt("run") == 0
+    assert dbt_warehouse.dbt(*transform.MODELS_ONLY) == 0
     trades = repair(dbt_warehouse, market, old, "SOLUSDT")
     minute = market.skipped["SOLUSDT"][1]
     query = (
@@ -117,7 +119,7 @@ def test_a_repair_older_than_the_lookback_needs_its_range(dbt_warehouse: Warehou
         f" and window_start = to_timestamp({int(minute.timestamp())})"
     )
 
-    assert dbt_warehouse.dbt("run") == 0
+    assert dbt_warehouse.dbt(*transform.MODELS_ONLY) == 0
     assert dbt_warehouse.query(query) == [(trades - 1,)]  # outside the lookback: untouched
-    assert dbt_warehouse.dbt("run", since=minute.isoformat()) == 0
+    assert dbt_warehouse.dbt(*transform.MODELS_ONLY, since=minute.isoformat()) == 0
     assert dbt_warehouse.query(query) == [(trades,)]

@@ -30,11 +30,12 @@ scoped as (
 ),
 
 -- The last window before the scope of each pair, so the first window in scope is
--- checked against its predecessor exactly as in a full build.
+-- checked against its predecessor exactly as in a full build. It is looked for in
+-- the 31 days before (a pair silent for longer starts its check afresh).
 predecessors as (
 
     select *, false as in_scope from all_windows
-    where not ({{ in_scope }})
+    where {{ incremental_filter('window_start', 'window_hour', 31) }} and not ({{ in_scope }})
     qualify row_number() over (partition by symbol order by window_start desc) = 1
 
 ),

@@ -104,6 +104,7 @@ module "transform" {
 
   region              = var.region
   image               = "${local.repository_url}/transform:${var.image_tag}"
+  pairs               = var.pairs
   schedule            = var.transform_schedule
   timeout_seconds     = var.transform_timeout_seconds
   raw_dataset         = google_bigquery_dataset.datasets["raw"].dataset_id

@@ -45,6 +45,14 @@ resource "google_cloud_run_v2_job" "transform" {
           value = data.google_project.this.project_id
         }
         env {
+          name  = "BIGQUERY_PROJECT"
+          value = data.google_project.this.project_id
+        }
+        env {
+          name  = "COINPULSE_PAIRS"
+          value = join(",", var.pairs)
+        }
+        env {
           name  = "BIGQUERY_LOCATION"
           value = var.bigquery_location
         }

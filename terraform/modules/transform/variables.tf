@@ -47,3 +47,8 @@ variable "labels" {
   description = "Labels for every resource."
   type        = map(string)
 }
+
+variable "pairs" {
+  description = "Binance pairs the marts cover (COINPULSE_PAIRS), the relay's."
+  type        = list(string)
+}

@@ -24,11 +24,12 @@ CHECKS = {
     "lint",
     "unit-tests",
     "integration-tests",
+    "flink-tests",
     "dbt-build",
     "terraform-check",
     "terraform",
 }
-PARALLEL = {"lint", "unit-tests", "integration-tests", "dbt-build", "package"}
+PARALLEL = {"lint", "unit-tests", "integration-tests", "dbt-build", "flink-tests", "package"}
 DEPLOY_STEPS = ["apply", "streaming-job", "transform-run", "grafana-token", "grafana-publish"]
 BUILT_IN = {"PROJECT_ID", "SHORT_SHA"}
 
@@ -65,7 +66,7 @@ def test_make_steps_name_existing_targets() -> None:
         for step in build()["steps"]
         for word in re.findall(r"\bmake (?:-\S+ )*([a-z-]+)", script(step))
     } | {arg for s in build()["steps"] if s.get("entrypoint") == "make" for arg in s["args"]}
-    assert {"lint", "test-unit", "test-integration", "package", "tf-check", "install"} <= named
+    assert {"lint", "test-unit", "test-integration", "test-flink", "package", "tf-check"} <= named
     assert named <= targets
 
 

@@ -22,11 +22,12 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from standins.coingecko import data
+from standins.http_server import BackgroundServer
 
 # The header CoinGecko reads a Demo plan key from
 # (docs.coingecko.com/demo/reference/authentication).
@@ -63,7 +64,7 @@ def _error(status: int, message: str, code: int | None = None) -> Answer:
     return status, {}, {"status": {"error_code": code, "error_message": message}}
 
 
-class StandIn:
+class StandIn(BackgroundServer):
     """A local CoinGecko on ``host:port`` (port 0 picks a free one)."""
 
     def __init__(
@@ -85,36 +86,11 @@ class StandIn:
         self.now = now
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_class(self))
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_class(self), host, port)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/api/v3"
-
-    def start(self) -> StandIn:
-        """Serve from a background thread."""
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
-
-    def __enter__(self) -> StandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return f"{self.origin}/api/v3"
 
     def requests_for(self, target: str) -> list[Seen]:
         with self._lock:

@@ -18,10 +18,11 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from standins.grafana.store import Refused, Store
+from standins.http_server import BackgroundServer
 
 # The version /api/health reports: the Grafana release the dashboards are built for.
 GRAFANA_VERSION = "12.0.0"
@@ -43,7 +44,7 @@ class Seen:
     body: Any
 
 
-class StandIn:
+class StandIn(BackgroundServer):
     """A local Grafana API on ``host:port`` (port 0 picks a free one)."""
 
     def __init__(
@@ -59,33 +60,11 @@ class StandIn:
         self.store = Store()
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_class(self))
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_class(self), host, port)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> StandIn:
-        """Serve from a background thread."""
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
-
-    def __enter__(self) -> StandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return self.origin
 
     def answer(
         self,

@@ -160,6 +160,21 @@ def candle_table(day: date, fetched: datetime) -> pa.Table:
     return writer.to_arrow(built, lake.COINGECKO_OHLC)
 
 
+def emulator_env(project: str, raw_dataset: str, home: Path) -> dict[str, str]:
+    """The environment of ``coinpulse transform --target emulator`` over a test's raw
+    dataset: its models land in datasets prefixed with the raw one's name, and the
+    pairs are the default ones."""
+    env = {
+        **os.environ,
+        "BIGQUERY_PROJECT": project,
+        "COINPULSE_RAW_DATASET": raw_dataset,
+        "COINPULSE_DATASET_PREFIX": f"{raw_dataset}_",
+        "COINPULSE_HOME": str(home),
+    }
+    env.pop("COINPULSE_PAIRS", None)
+    return env
+
+
 TIMEFRAMES = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
 EXACT = (
     "open_price",

@@ -24,6 +24,7 @@ from fixtures_dbt import (
     START,
     GeneratedMarket,
     candle_table,
+    emulator_env,
     market_table,
     truth,
     window_rows,
@@ -50,14 +51,7 @@ def test_marts_build_on_the_bigquery_adapter(bigquery_raw: RawDataset, tmp_path:
         "coingecko_ohlc_candles", table_jsonl(candle_table(START.date(), START))
     )
     dataset = bigquery_raw.dataset
-    env = {
-        **os.environ,
-        "BIGQUERY_PROJECT": PROJECT,
-        "COINPULSE_RAW_DATASET": dataset,
-        "COINPULSE_DATASET_PREFIX": f"{dataset}_",
-        "COINPULSE_HOME": str(tmp_path),
-    }
-    env.pop("COINPULSE_PAIRS", None)
+    env = emulator_env(PROJECT, dataset, tmp_path)
 
     assert transform.run("emulator", ["build"], quiet=False, base_env=env) == 0
 

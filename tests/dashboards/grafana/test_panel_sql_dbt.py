@@ -9,14 +9,20 @@ mart and is checked there only.)
 """
 
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fixtures_bigquery import PROJECT, RawDataset
-from fixtures_dbt import START, GeneratedMarket, candle_table, market_table, window_rows
+from fixtures_dbt import (
+    START,
+    GeneratedMarket,
+    candle_table,
+    emulator_env,
+    market_table,
+    window_rows,
+)
 from fixtures_panel_marts import Panels
 
 from commands import transform
@@ -73,14 +79,7 @@ def test_every_panel_answers_its_columns_over_the_dbt_built_marts(
             for m in (5, 6)]  # fmt: skip
     bigquery_raw.load_jsonl("dead_letters", jsonl(dead))
     raw = bigquery_raw.dataset
-    env = {
-        **os.environ,
-        "BIGQUERY_PROJECT": PROJECT,
-        "COINPULSE_RAW_DATASET": raw,
-        "COINPULSE_DATASET_PREFIX": f"{raw}_",
-        "COINPULSE_HOME": str(tmp_path),
-    }
-    env.pop("COINPULSE_PAIRS", None)
+    env = emulator_env(PROJECT, raw, tmp_path)
     assert transform.run("emulator", ["build"], quiet=True, base_env=env) == 0
 
     panels = Panels(bigquery_raw.client, f"{raw}_crypto_mart", raw)

@@ -186,5 +186,7 @@ async def test_candles_show_before_the_price_mart_is_built(
             await page.wait_for("window.coinpulse && window.coinpulse.firstRender", RENDER_TIMEOUT)
             assert await page.evaluate("window.coinpulse.state.symbol") == "BTCUSDT"
             assert len(await page.evaluate("window.coinpulse.candles()")) == MINUTES
+            # The status line is written once every panel of a refresh has answered or failed.
+            await page.wait_for("window.coinpulse.refreshes >= 1", RENDER_TIMEOUT)
             status = await page.evaluate("document.getElementById('status').innerText")
             assert "crypto_mart.mart_crypto_prices: not in the warehouse yet" in status

@@ -106,6 +106,7 @@ module "transform" {
   image               = "${local.repository_url}/transform:${var.image_tag}"
   pairs               = var.pairs
   schedule            = var.transform_schedule
+  full_test_schedule  = var.transform_full_test_schedule
   timeout_seconds     = var.transform_timeout_seconds
   raw_dataset         = google_bigquery_dataset.datasets["raw"].dataset_id
   model_datasets      = [google_bigquery_dataset.datasets["staging"].dataset_id, google_bigquery_dataset.datasets["mart"].dataset_id]

@@ -101,6 +101,12 @@ variable "transform_schedule" {
   default     = "*/10 * * * *"
 }
 
+variable "transform_full_test_schedule" {
+  description = "Cron (UTC) of the daily dbt test over every row of the marts and the windows."
+  type        = string
+  default     = "20 3 * * *"
+}
+
 variable "transform_timeout_seconds" {
   description = "Longest dbt run; below the schedule's interval, so runs never overlap."
   type        = number

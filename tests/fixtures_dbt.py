@@ -13,6 +13,7 @@ marts are checked against.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Iterable
@@ -309,6 +310,17 @@ class Warehouse:
         for name in ("COINPULSE_PAIRS", "COINPULSE_RAW_DATASET", "COINPULSE_WAREHOUSE"):
             env.pop(name, None)
         return transform.run("local", args, since=since, quiet=False, base_env=env)
+
+    def failed_tests(self) -> list[str]:
+        """The names of the data tests that failed in the last dbt run."""
+        results = json.loads(
+            (self.home / "dbt" / "local" / "target" / "run_results.json").read_text()
+        )
+        return [r["unique_id"].split(".")[2] for r in results["results"] if r["status"] == "fail"]
+
+    def execute(self, sql: str) -> None:
+        with warehouse_db.transaction(self.path) as connection:
+            connection.execute(sql)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         with warehouse_db.read(self.path) as connection:

@@ -5,11 +5,14 @@ late pane restates a recent minute with more trades, a new minute arrives, a
 market snapshot for today lands, and a repair rewrites a minute of the day
 before yesterday (older than the lookback) and is rebuilt with ``--since``. The
 incremental result must be the full refresh's, row for row, in every mart.
+An incremental build's data tests read the rows from its rebuilt range;
+``dbt test`` reads them all.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -123,3 +126,41 @@ def test_a_repair_older_than_the_lookback_needs_its_range(dbt_warehouse: Warehou
     assert dbt_warehouse.query(query) == [(trades - 1,)]  # outside the lookback: untouched
     assert dbt_warehouse.dbt(*transform.MODELS_ONLY, since=minute.isoformat()) == 0
     assert dbt_warehouse.query(query) == [(trades,)]
+
+
+def test_an_incremental_build_tests_its_rebuilt_range_and_dbt_test_every_row(
+    dbt_warehouse: Warehouse,
+) -> None:
+    market = GeneratedMarket(13)
+    old = market.generate(OLD, 3)
+    recent = market.generate(START, 3)
+    dbt_warehouse.insert_windows(window_rows(old + recent))
+    assert dbt_warehouse.dbt("build") == 0
+
+    def broken(trades: list[Trade]) -> list[dict[str, Any]]:
+        """A restating pane of the minute whose vwap lies above its high."""
+        pane = restated(trades, [], pane_index=5)
+        for row in pane:
+            row["vwap"] = str(Decimal(row["high_price"]) + 1)
+        return pane
+
+    # Two days back, older than the lookback, which no incremental build rebuilds:
+    # a broken raw pane and a broken mart row.
+    dbt_warehouse.insert_windows(broken(minute_of(old, "BTCUSDT", OLD)))
+    dbt_warehouse.execute(
+        "update crypto_mart.mart_crypto_prices set vwap = high_price + 1"
+        f" where symbol = 'SOLUSDT' and window_start = to_timestamp({int(OLD.timestamp())})"
+    )
+    assert dbt_warehouse.dbt("build") == 0
+    assert dbt_warehouse.dbt("test") != 0
+    assert sorted(dbt_warehouse.failed_tests()) == [
+        "expression_is_true_mart_crypto_prices_vwap_between_low_price_and_high_price",
+        "expression_is_true_stg_binance__windows_vwap_low_price_and_vwap_high_price",
+    ]
+
+    # The newest minute is in every rebuilt range.
+    dbt_warehouse.insert_windows(broken(minute_of(recent, "ETHUSDT", START + timedelta(minutes=2))))
+    assert dbt_warehouse.dbt("build") != 0
+    assert dbt_warehouse.failed_tests() == [
+        "expression_is_true_stg_binance__windows_vwap_low_price_and_vwap_high_price"
+    ]

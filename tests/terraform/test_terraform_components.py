@@ -152,6 +152,13 @@ def test_the_transform_runs_on_schedule_and_never_overlaps_itself() -> None:
     job = transform.of_type("google_cloud_scheduler_job")["transform"]
     [target] = job["http_target"]
     assert target["uri"].endswith(":run") and "oauth_token" in target
+    runs = transform.locals["runs"]
+    assert runs["transform"]["args"] is None  # the image's CMD: dbt build
+    assert runs["full-test"]["args"] == ["--", "test"]  # every row, once a day
+    [binding] = transform.of_type("google_cloud_run_v2_job_iam_member").values()
+    assert binding["role"] == "roles/run.jobsExecutorWithOverrides"
+    dockerfile = (ROOT / "dbt/image/Dockerfile").read_text()
+    assert 'CMD ["--", "build"]' in dockerfile
     root = module("root").variables
     interval = int(root["transform_schedule"]["default"].split()[0].removeprefix("*/"))
     assert root["transform_timeout_seconds"]["default"] < interval * 60

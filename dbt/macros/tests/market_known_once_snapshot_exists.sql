@@ -7,6 +7,12 @@
 
 with
 
+tested as (
+
+    select * from {{ model }}
+
+),
+
 first_snapshot as (
 
     select coin_id, min(snapshot_date) as first_date
@@ -15,12 +21,12 @@ first_snapshot as (
 
 )
 
-select model.*
-from {{ model }} as model
-inner join first_snapshot on model.coin_id = first_snapshot.coin_id
+select tested.*
+from tested
+inner join first_snapshot on tested.coin_id = first_snapshot.coin_id
 where
-    model.symbol in ('BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT', 'ADAUSDT')
-    and {{ utc_date('model.window_start') }} >= first_snapshot.first_date
-    and model.{{ column_name }} is null
+    tested.symbol in ('BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT', 'ADAUSDT')
+    and {{ utc_date('tested.window_start') }} >= first_snapshot.first_date
+    and tested.{{ column_name }} is null
 
 {% endtest %}

@@ -13,6 +13,11 @@ variable "schedule" {
   type        = string
 }
 
+variable "full_test_schedule" {
+  description = "Cron (UTC) of the daily `dbt test` over every row (the periodic builds test their rebuilt range)."
+  type        = string
+}
+
 variable "timeout_seconds" {
   description = "Longest run of one dbt build; below the schedule's interval so runs never overlap."
   type        = number

@@ -5,9 +5,11 @@ it touches are fetched by id over historicalTrades (relay.rest: within the reque
 weight budget, waiting out 429/418 Retry-After; commands.repair_fetch makes every
 minute whole), and those minutes are recomputed from all of their trades by the
 backfill pipeline into the lake, then loaded (commands.repair_write). The new rows
-are complete, so they win under the one rule (coinpulse.windows). Finally verify
-runs again over the same scope and its result is recorded as ``coinpulse verify``
-records it.
+are complete, so they win under the one rule (coinpulse.windows). When the
+warehouse has marts, ``dbt build`` rebuilds the UTC days of the repaired minutes
+(``coinpulse transform --since/--until``: older than the lookback, they would stay
+as they were). Finally verify runs again over the same scope and its result is
+recorded as ``coinpulse verify`` records it.
 
 Idempotent: a second run after a successful one finds nothing to fetch, writes no
 object and loads nothing; a run killed at any point is finished by the next one
@@ -38,7 +40,15 @@ from google.auth.exceptions import GoogleAuthError
 
 from coinpulse import completeness, logs, symbols
 from coinpulse.trade import Trade
-from commands import lakes, repair_fetch, repair_plan, repair_write, verify, warehouse_db
+from commands import (
+    lakes,
+    repair_fetch,
+    repair_plan,
+    repair_write,
+    transform,
+    verify,
+    warehouse_db,
+)
 from commands.stack import config as stack_config
 from relay.main import BINANCE_REST
 from relay.rest import HistoricalTrades
@@ -161,6 +171,27 @@ def line(outcome: Outcome) -> str:
     )
 
 
+def rebuild_marts(path: Path, days: set[str]) -> bool:
+    """``dbt build`` over the repaired UTC days when the warehouse has marts; whether
+    the marts are up to date (a warehouse without them has none to rebuild)."""
+    with warehouse_db.read(path) as connection:
+        [(marts,)] = connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ?",
+            [warehouse_db.MART],
+        ).fetchall()
+    if not marts:
+        return True
+    first, last = min(days), max(days)
+    env = {**os.environ, "COINPULSE_WAREHOUSE": str(path)}
+    code = transform.run("local", ["build"], since=first, until=last, base_env=env)
+    print(
+        f"marts: rebuilt the UTC days {first} .. {last}"
+        if code == 0
+        else f"marts: dbt build over {first} .. {last} failed (exit {code}); see the log above"
+    )
+    return code == 0
+
+
 def run(args: argparse.Namespace, scope: completeness.Scope, path: Path, lake_uri: str) -> int:
     """Verify, fetch, rewrite, load, verify again. Raises WarehouseBusy."""
     source = lakes.open_lake(lake_uri)
@@ -181,6 +212,8 @@ def run(args: argparse.Namespace, scope: completeness.Scope, path: Path, lake_ur
         tally = repair_write.load_days(source, days, path)
         failed_loads = len(tally.quarantined) + len(tally.failed)
         print(f"lake: {tally.line()}")
+        if not rebuild_marts(path, days):
+            failed_loads += 1
     unrepaired = sum(1 for outcome in outcomes if outcome.reason)
     print(
         f"ranges repaired: {len(outcomes) - unrepaired}, "

@@ -5,11 +5,13 @@ truth); ``coinpulse backfill`` + ``coinpulse load`` build the lake and the wareh
 from them; then windows are damaged the ways verify finds: a minute's rows deleted
 (between), a row holding fewer trades than its ids (within), a minute replaced by
 a partial pane. A third pair the exchange does not serve has a hole of its own.
+When the warehouse has marts, the repair rebuilds them over the repaired days.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import pytest
 from beam_pipeline import backfill
 from coinpulse import windows
 from commands import main as coinpulse_cli
-from commands import warehouse_db
+from commands import transform, warehouse_db
 from commands.bench.repair import MINUTE_MS, PastExchange, archive_csv
 from commands.duckdb_warehouse import create_tables
 from reference import windows_sql
@@ -163,6 +165,39 @@ def test_repair_rebuilds_the_minutes_exactly_reports_what_rest_refuses_and_runs_
     )
     assert lake_state(lake) == before_lake
     assert stored_rows(warehouse) == before_rows
+
+
+@pytest.mark.integration
+def test_repair_rebuilds_the_marts_of_the_days_it_repaired(
+    tmp_path: Path,
+    exchange: PastExchange,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COINPULSE_HOME", str(tmp_path))
+    lake, warehouse = built_lake(tmp_path, exchange)
+    damage(warehouse, exchange)
+    env = {**os.environ, "COINPULSE_WAREHOUSE": str(warehouse)}
+    assert transform.run("local", transform.MODELS_ONLY, base_env=env) == 0
+    prices = (
+        "SELECT symbol, epoch_ms(window_start), trade_count FROM crypto_mart.mart_crypto_prices"
+        f" WHERE symbol IN {SERVED}"
+    )
+
+    def in_mart() -> dict[tuple[str, int], int]:
+        with warehouse_db.read(warehouse) as connection:
+            return {(s, int(m)): int(n) for s, m, n in connection.execute(prices).fetchall()}
+
+    truth = {key: int(row["trade_count"]) for key, row in best_windows(warehouse).items()}
+    assert in_mart() == truth  # the damage reached the marts
+    capsys.readouterr()
+
+    assert repair(exchange, lake, warehouse, "--symbols", ",".join(SERVED)) == 0
+    out = capsys.readouterr().out.splitlines()
+    day = exchange.minute(0).strftime("%Y-%m-%d")
+    assert f"marts: rebuilt the UTC days {day} .. {day}" in out
+    reference = windows_sql.windows_from_records(exchange.records())
+    assert in_mart() == {key: int(row["trade_count"]) for key, row in reference.items()}
 
 
 @pytest.mark.unit

@@ -88,7 +88,8 @@ EXPECTED: dict[tuple[str, str], set[tuple[str, str]]] = {
         ("roles/bigquery.dataEditor", "dataset"),
         ("roles/bigquery.jobUser", "project"),
     },
-    ("transform", "scheduler"): {("roles/run.invoker", "job")},
+    # The daily full test runs the job with other arguments (run.jobs.runWithOverrides).
+    ("transform", "scheduler"): {("roles/run.jobsExecutorWithOverrides", "job")},
     ("monitoring", "monitoring"): {
         ("roles/bigquery.dataViewer", "dataset"),
         ("roles/bigquery.jobUser", "project"),

@@ -150,7 +150,11 @@ class _WriteObjects(beam.DoFn):
 
 
 class WriteFlushPeriod(_WriteObjects):
-    """(output, rows of one flush period and pane) -> one object; yields its path."""
+    """(output, rows of one flush period and pane) -> one object; yields its path.
+
+    A pane without rows (Flink fires empty late panes) writes nothing: an empty
+    object would cost a load job and load nothing.
+    """
 
     def process(
         self,
@@ -158,9 +162,12 @@ class WriteFlushPeriod(_WriteObjects):
         period: Any = beam.DoFn.WindowParam,
         pane: Any = beam.DoFn.PaneInfoParam,
     ) -> Iterator[str]:
+        batch = list(element[1])
+        if not batch:
+            return
         start = datetime.fromtimestamp(period.start.micros / 1e6, UTC)
         name = functools.partial(lake.streaming_object, self.output, start, pane.index)
-        yield self.write(name, element[1])
+        yield self.write(name, batch)
 
 
 class WriteDay(_WriteObjects):

@@ -10,6 +10,8 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_stream
+from apache_beam.transforms.window import IntervalWindow
+from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
 
 from beam_pipeline import rows, sinks
 
@@ -70,3 +72,13 @@ def test_streaming_rows_of_one_flush_period_make_one_named_object(
     assert written[0].parent == Path("stream_prices/dt=2026-01-01/hh=00")
     assert written[0].name.startswith("stream_prices-20260101T000210Z-p0-")
     assert (tmp_path / written[0]).read_text() == '{"n":1}\n{"n":2}\n'
+
+
+def test_a_pane_without_rows_writes_no_object(tmp_path: Path) -> None:
+    period = IntervalWindow(PERIOD_START_MS / 1000, PERIOD_START_MS / 1000 + 120)
+    late = PaneInfo(False, False, PaneInfoTiming.LATE, 1, 0)
+    write = sinks.WriteFlushPeriod(str(tmp_path), "stream_prices")
+    assert list(write.process(("stream_prices", []), period=period, pane=late)) == []
+    assert list(tmp_path.rglob("*")) == []
+    [path] = write.process(("stream_prices", [{"n": 1}]), period=period, pane=late)
+    assert Path(path).read_text() == '{"n":1}\n'

@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 
-from beam_pipeline.lateness import SetAsideLateTrades
+from beam_pipeline.lateness import HOLD_SECONDS, SetAsideLateTrades
 from beam_pipeline.trades import TradeTuple, timestamped_chunk
 from beam_pipeline.windowing import WINDOW_STATE_MARGIN_SECONDS, ComputeWindows
 
@@ -29,6 +29,9 @@ EARLY = 10
 # The gate's ticks walk a pair's silent minutes up to this far past its newest trade;
 # shorter than the production day so that each drain to infinity stays quick here.
 IDLE_HORIZON_MINUTES = 90
+# The gate holds a pair's first chunks this long (processing time) while it probes
+# the watermark; TestStream's processing clock starts at the epoch.
+HOLD = HOLD_SECONDS + 1
 PANE_FIELDS = (
     "window_start",
     "pane_index",
@@ -47,6 +50,11 @@ PANE_FIELDS = (
     "price_stddev",
     "last_trade_id",
 )
+
+
+def stream_clock() -> int:
+    """Processing time as the DirectRunner's TestStream clock starts it: the epoch."""
+    return 0
 
 
 def trade(trade_id: int, second: float, price: str, quantity: str, maker: bool) -> TradeTuple:
@@ -78,7 +86,10 @@ def assert_stream(
     with beam.Pipeline(options=options) as pipeline:
         chunks = pipeline | stream
         in_time, late = chunks | SetAsideLateTrades(
-            LATENESS, watermark_is_wall_clock=False, idle_horizon_minutes=IDLE_HORIZON_MINUTES
+            LATENESS,
+            watermark_is_wall_clock=False,
+            idle_horizon_minutes=IDLE_HORIZON_MINUTES,
+            clock=stream_clock,
         )
         rows = in_time | ComputeWindows(
             streaming=True, early_firing_seconds=EARLY, allowed_lateness_seconds=LATENESS
@@ -96,6 +107,7 @@ def test_early_on_time_late_and_droppable_panes_are_exact() -> None:
         test_stream.TestStream()
         .advance_watermark_to(T0)
         .add_elements([chunk(T1, T2), chunk(T1)])  # T1 twice: a duplicate in another chunk
+        .advance_processing_time(HOLD)  # the gate admits the pair's first chunks
         .advance_processing_time(EARLY + 1)  # EARLY pane 0
         .add_elements([chunk(T3), timestamped_chunk("BTCUSDT", [NEXT_MINUTE])])
         .advance_watermark_to(T0 + 60)  # ON_TIME pane 1 of the first minute
@@ -130,6 +142,7 @@ def test_a_window_never_seen_before_is_late_once_a_newer_one_expired() -> None:
         test_stream.TestStream()
         .advance_watermark_to(T0)
         .add_elements([chunk(T1)])
+        .advance_processing_time(HOLD)
         .advance_watermark_to(T0 + 60 + LATENESS + 1)
         .add_elements([timestamped_chunk("BTCUSDT", [old])])
         .advance_watermark_to_infinity()
@@ -171,6 +184,7 @@ def test_a_trade_for_a_minute_that_had_no_data_before_an_outage_is_late_not_lost
         test_stream.TestStream()
         .advance_watermark_to(T0)
         .add_elements([chunk(T1)])
+        .advance_processing_time(HOLD)
         .advance_watermark_to(T0 + 60 * 60)
         .add_elements(
             [timestamped_chunk("BTCUSDT", [silent]), timestamped_chunk("BTCUSDT", [fresh])]
@@ -186,3 +200,44 @@ def test_a_trade_for_a_minute_that_had_no_data_before_an_outage_is_late_not_lost
         "1.0", "71.00", "1.0", "71.000000000000", "71.000000000000", "0.000000000000", 31,
     )  # fmt: skip
     assert_stream(stream, [first, last], late_ids=[30])
+
+
+def one_trade_pane(minute: int, price: str, trade_id: int) -> tuple[Any, ...]:
+    start = f"2026-01-01T00:{minute:02d}:00.000Z"
+    return (
+        start, 0, "ON_TIME", 1, 0, price, price, price, price, "1.0", f"{price}0", "1.0",
+        f"{price}00000000000", f"{price}00000000000", "0.000000000000", trade_id,
+    )  # fmt: skip
+
+
+def test_a_trade_older_than_the_first_minute_a_run_saw_is_late_not_lost() -> None:
+    # A run starts with the watermark at minute 10. Its first chunk for the pair is for
+    # minute 10; the next is for minute 0, expired long ago, before any tick of the pair.
+    # The gate holds both and probes; the hold ends well inside the window's margin.
+    assert HOLD_SECONDS < WINDOW_STATE_MARGIN_SECONDS
+    old = trade(40, 5, "60.0", "1.0", False)
+    fresh = trade(41, 10 * 60 + 5, "61.0", "1.0", False)
+    stream = (
+        test_stream.TestStream()
+        .advance_watermark_to(T0 + 10 * 60)
+        .add_elements([timestamped_chunk("BTCUSDT", [fresh])])
+        .add_elements([timestamped_chunk("BTCUSDT", [old])])
+        .advance_processing_time(HOLD)
+        .advance_watermark_to_infinity()
+    )
+    assert_stream(stream, [one_trade_pane(10, "61.0", 41)], late_ids=[40])
+
+
+def test_a_run_s_first_trades_out_of_order_but_in_time_reach_their_windows() -> None:
+    first = trade(50, 65, "80.0", "1.0", False)  # minute 1, arrives first
+    second = trade(49, 5, "79.0", "1.0", False)  # minute 0, in time
+    stream = (
+        test_stream.TestStream()
+        .advance_watermark_to(T0 + 30)
+        .add_elements([timestamped_chunk("BTCUSDT", [first])])
+        .add_elements([timestamped_chunk("BTCUSDT", [second])])
+        .advance_processing_time(HOLD)
+        .advance_watermark_to_infinity()
+    )
+    panes = [one_trade_pane(0, "79.0", 49), one_trade_pane(1, "80.0", 50)]
+    assert_stream(stream, panes, late_ids=[])

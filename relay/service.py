@@ -3,7 +3,8 @@
 Flow per frame: parse (bad frames -> dead-letter sink with the reason) -> trade-id
 continuity per pair (a jump opens a gap) -> per-pair batch -> sink. Background
 tasks close batches on time, publish heartbeats while idle, backfill gaps over REST
-(relay.backfill), save the checkpoint, and re-submit messages whose publish failed.
+(relay.backfill) and save the checkpoint; relay.publishing re-submits messages whose
+publish failed.
 
 Exactly what is promised: every trade reaches the sink at least once (the
 checkpoint only advances over acknowledged trades, gaps are backfilled, failed
@@ -16,9 +17,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -26,7 +25,6 @@ from coinpulse import binance_frames, logs, messages
 from coinpulse.trade import SOURCE_REST, InvalidTrade, Trade
 from relay import batching
 from relay.backfill import Backfiller
-from relay.backoff import Backoff
 from relay.checkpoint import CheckpointStore, NoCheckpoint, Positions, keep_saving
 from relay.feed import (
     DEFAULT_ROTATE_AFTER,
@@ -35,6 +33,7 @@ from relay.feed import (
     shard,
 )
 from relay.gaps import GapTracker
+from relay.publishing import Outbound, Publisher
 from relay.rest import DEFAULT_WEIGHT_BUDGET, HistoricalTrades
 from relay.sinks import Sink
 from relay.stats import RelayStats
@@ -62,15 +61,6 @@ class RelaySettings:
     api_key: str | None = None
 
 
-@dataclass
-class _Outbound:
-    body: bytes
-    attributes: messages.Attributes
-    batch: batching.Batch | None = None
-    attempts: int = 0
-    retry: Backoff = field(default_factory=Backoff)
-
-
 class Relay:
     def __init__(
         self, settings: RelaySettings, sink: Sink, dead_letters: Sink, checkpoint: CheckpointStore
@@ -83,9 +73,7 @@ class Relay:
         self.stopping = asyncio.Event()
         self.trackers: dict[str, GapTracker] = {pair: GapTracker() for pair in settings.pairs}
         self._batcher = batching.Batcher(settings.batch_max_trades, settings.batch_max_delay)
-        self._in_flight: dict[str, dict[int, int]] = {pair: {} for pair in settings.pairs}
-        self._last_publish = time.monotonic()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._publisher = Publisher(self.stats, settings.pairs)
         self._supervisor = Supervisor(self.stats, self.stopping)
 
     @property
@@ -130,72 +118,14 @@ class Relay:
             )
         full = self._batcher.add(trade, time.monotonic())
         if full is not None:
-            await self._publish_batch(full)
+            await self._publisher.publish_batch(full, self.sink)
 
     async def dead_letter(self, reason: str, raw: str, received_at: int) -> None:
         self.stats.dead_letters[reason.split(":", maxsplit=1)[0]] += 1
         body, attributes = messages.encode_dead_letter(
             DEAD_LETTER_STAGE, reason, raw, self.settings.ws_url, received_at
         )
-        await self._submit(_Outbound(body, attributes), self.dead_letters)
-
-    # ---------- publishing
-
-    async def _publish_batch(self, batch: batching.Batch) -> None:
-        """Hand a closed batch to the sink; it counts as unacknowledged from here on."""
-        body, attributes = messages.encode_trades(batch.trades)
-        in_flight = self._in_flight[batch.symbol]
-        low = batch.min_trade_id
-        in_flight[low] = in_flight.get(low, 0) + 1
-        await self._submit(_Outbound(body, attributes, batch), self.sink)
-
-    async def _submit(self, outbound: _Outbound, sink: Sink) -> None:
-        """Hand a message over; a sink that raises counts as a failed publish (retried)."""
-        outbound.attempts += 1
-        try:
-            future = await sink.submit(outbound.body, outbound.attributes)
-        except Exception as error:
-            future = asyncio.get_running_loop().create_future()
-            future.set_exception(error)
-        self._last_publish = time.monotonic()
-        future.add_done_callback(lambda done: self._settled(outbound, sink, done))
-
-    def _settled(self, outbound: _Outbound, sink: Sink, future: asyncio.Future[None]) -> None:
-        error = future.exception()
-        if error is not None:
-            self.stats.publish_errors += 1
-            delay = outbound.retry.next_delay()
-            log.warning(
-                "publish failed, retrying",
-                extra=logs.fields(
-                    sink=sink.name, error=repr(error), attempt=outbound.attempts, retry_in_s=delay
-                ),
-            )
-            self._spawn(self._resubmit(outbound, sink, delay))
-            return
-        batch = outbound.batch
-        if batch is None:
-            if outbound.attributes.get(messages.ATTR_KIND) == messages.KIND_HEARTBEAT:
-                self.stats.heartbeats_published += 1
-            return
-        now = time.monotonic()
-        self.stats.messages_published += 1
-        self.stats.trades_published += len(batch.trades)
-        self.stats.lags_ms.extend((now - received) * 1000 for received in batch.received)
-        in_flight = self._in_flight[batch.symbol]
-        low = batch.min_trade_id
-        in_flight[low] -= 1
-        if not in_flight[low]:
-            del in_flight[low]
-
-    async def _resubmit(self, outbound: _Outbound, sink: Sink, delay: float) -> None:
-        await asyncio.sleep(delay)
-        await self._submit(outbound, sink)
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        await self._publisher.submit(Outbound(body, attributes), self.dead_letters)
 
     async def _flush_loop(self) -> None:
         heartbeat = self.settings.heartbeat_every
@@ -203,10 +133,10 @@ class Relay:
             await asyncio.sleep(BATCH_TICK)
             now = time.monotonic()
             while (batch := self._batcher.next_expired(now)) is not None:
-                await self._publish_batch(batch)
-            if heartbeat and now - self._last_publish >= heartbeat:
+                await self._publisher.publish_batch(batch, self.sink)
+            if heartbeat and now - self._publisher.last_publish >= heartbeat:
                 body, attributes = messages.encode_heartbeat(int(time.time() * 1000))
-                await self._submit(_Outbound(body, attributes), self.sink)
+                await self._publisher.submit(Outbound(body, attributes), self.sink)
 
     # ---------- checkpoint
 
@@ -222,7 +152,7 @@ class Relay:
             through = tracker.contiguous_through()
             if through is None:
                 continue
-            unacked = list(self._in_flight[pair])
+            unacked = self._publisher.unacknowledged(pair)
             pending = self._batcher.pending_min_id(pair)
             if pending is not None:
                 unacked.append(pending)
@@ -314,7 +244,7 @@ class Relay:
 
     async def _shutdown(self) -> None:
         for batch in self._batcher.drain():
-            await self._publish_batch(batch)
+            await self._publisher.publish_batch(batch, self.sink)
         deadline = time.monotonic() + SHUTDOWN_GRACE
         await self.sink.close(max(0.1, deadline - time.monotonic()))
         await self.dead_letters.close(max(0.1, deadline - time.monotonic()))

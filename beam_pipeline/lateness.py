@@ -146,7 +146,8 @@ class TimerLatenessGate(_Gate):
             return
         armed = tick_window.read()
         if armed is not None and end >= armed:
-            yield self._admit(chunk, tick_window, horizon, tick)
+            self._track(end, tick_window, horizon, tick)
+            yield chunk
             return
         waiting = list(held.read())
         if not waiting:
@@ -161,14 +162,12 @@ class TimerLatenessGate(_Gate):
     def _expiry(self, end: int) -> Timestamp:
         return Timestamp(micros=(end + self.lateness_ms) * 1000 + 1)
 
-    def _admit(self, chunk: Chunk, tick_window: Any, horizon: Any, tick: Any) -> Any:
-        """Track the chunk's window (the ticks cover it from now on); the chunk to emit."""
-        end = _window_end(chunk)
+    def _track(self, end: int, tick_window: Any, horizon: Any, tick: Any) -> None:
+        """The ticks cover the window ending at ``end`` from now on."""
         horizon.write(max(horizon.read() or 0, end + self.idle_horizon_ms))
         armed = tick_window.read()
         if armed is None or end < armed:
             self._arm(tick, tick_window, end)
-        return timestamped_chunk(chunk[0], list(chunk[1]))
 
     def _arm(self, tick: Any, tick_window: Any, end: int) -> None:
         tick.set(self._expiry(end))
@@ -229,11 +228,15 @@ class TimerLatenessGate(_Gate):
         waiting = list(held.read())
         held.clear()
         probe.clear()
+        until = expired.read() or 0
         for chunk in waiting:
-            if _window_end(chunk) <= (expired.read() or 0):
+            end = _window_end(chunk)
+            if end <= until:
                 yield self.set_aside(chunk)
             else:
-                yield self._admit(chunk, tick_window, horizon, tick)
+                self._track(end, tick_window, horizon, tick)
+                # Held in state, the chunk lost its timestamp: its earliest trade's.
+                yield timestamped_chunk(chunk[0], list(chunk[1]))
 
 
 class ClockLatenessGate(_Gate):

@@ -201,7 +201,7 @@ def run(args: argparse.Namespace, scope: completeness.Scope, path: Path, lake_ur
     for outcome in outcomes:
         print(line(outcome), flush=True)
     trades = [trade for outcome in outcomes for trade in outcome.trades]
-    failed_loads = 0
+    failed = 0  # objects that did not load, and a mart rebuild that failed
     if trades:
         try:
             days = repair_write.recompute(trades, lake_uri)
@@ -210,10 +210,10 @@ def run(args: argparse.Namespace, scope: completeness.Scope, path: Path, lake_ur
             print(f"coinpulse repair: rewriting the minutes into {lake_uri} failed: {error}")
             return 1
         tally = repair_write.load_days(source, days, path)
-        failed_loads = len(tally.quarantined) + len(tally.failed)
+        failed = len(tally.quarantined) + len(tally.failed)
         print(f"lake: {tally.line()}")
         if not rebuild_marts(path, days):
-            failed_loads += 1
+            failed += 1
     unrepaired = sum(1 for outcome in outcomes if outcome.reason)
     print(
         f"ranges repaired: {len(outcomes) - unrepaired}, "
@@ -224,7 +224,7 @@ def run(args: argparse.Namespace, scope: completeness.Scope, path: Path, lake_ur
     verify.record(path, scope, found, datetime.now(UTC))
     print("\n".join(verify.lines(found)))
     complete = all(result.complete for result in found)
-    return 0 if complete and not failed_loads else 1
+    return 0 if complete and not failed else 1
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -305,17 +305,20 @@ class Warehouse:
                 ],
             )
 
-    def dbt(self, *args: str, since: str | None = None) -> int:
+    def environment(self) -> dict[str, str]:
+        """This process's environment, pointed at this warehouse alone."""
         env = {**os.environ, "COINPULSE_HOME": str(self.home)}
         for name in ("COINPULSE_PAIRS", "COINPULSE_RAW_DATASET", "COINPULSE_WAREHOUSE"):
             env.pop(name, None)
-        return transform.run("local", args, since=since, quiet=False, base_env=env)
+        return env
+
+    def dbt(self, *args: str, since: str | None = None) -> int:
+        return transform.run("local", args, since=since, quiet=False, base_env=self.environment())
 
     def failed_tests(self) -> list[str]:
         """The names of the data tests that failed in the last dbt run."""
-        results = json.loads(
-            (self.home / "dbt" / "local" / "target" / "run_results.json").read_text()
-        )
+        target = Path(transform.environment("local", self.environment())["DBT_TARGET_PATH"])
+        results = json.loads((target / "run_results.json").read_text())
         return [r["unique_id"].split(".")[2] for r in results["results"] if r["status"] == "fail"]
 
     def execute(self, sql: str) -> None:

@@ -15,7 +15,7 @@
         {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
     {%- endif -%}
     {%- set column = rebuilt_column(model) if execute else none -%}
-    {%- if execute and column and flags.WHICH == 'build' and not flags.FULL_REFRESH -%}
+    {%- if column and flags.WHICH == 'build' and not flags.FULL_REFRESH -%}
         {%- do conditions.append(rebuilt_range(column, lookback_start('window_start', raw_windows()), 1)) -%}
     {%- endif -%}
     {%- if conditions -%}
